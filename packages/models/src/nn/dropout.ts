@@ -1,0 +1,77 @@
+/**
+ * Recurrent dropout masks. Every mask is drawn in JavaScript from `dropoutRng.fork(site)`, so a mask depends only
+ * on the forward pass's Rng and the site's name (not on the order sites are visited): a resumed run draws the same
+ * masks as an uninterrupted one. Masks are already scaled by 1/(1-p) (inverted dropout), so evaluation needs none.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Rng } from '@bptt/data';
+import type { RecurrentDropoutConfig } from '../config.ts';
+
+/** Test and diagnostic hooks; each is called synchronously, inside the forward pass. */
+export interface ModelHooks {
+  /**
+   * A dropout mask as it is applied. `step` is the time step for masks applied step by step (hidden state, and
+   * decoder inputs), or 'all' for a mask applied once to a whole sequence or to a weight matrix.
+   */
+  onDropoutMask?(site: string, step: number | 'all', mask: tf.Tensor): void;
+  /** The [B] int32 token ids fed to the decoder at `step` (0 = BOS), after the teacher-forcing choice. */
+  onDecoderInput?(step: number, tokens: tf.Tensor1D): void;
+}
+
+export class DropoutMasks {
+  private constructor(
+    readonly config: RecurrentDropoutConfig,
+    private readonly rng: Rng | undefined,
+    readonly hooks: ModelHooks | undefined,
+  ) {}
+
+  /** Masks for one forward pass; none at all when not training. */
+  static forPass(
+    config: RecurrentDropoutConfig,
+    training: boolean,
+    rng: Rng | undefined,
+    hooks: ModelHooks | undefined,
+  ): DropoutMasks {
+    const active = training && (config.variational > 0 || config.weightDrop > 0 || config.embedding > 0);
+    if (active && rng === undefined) {
+      throw new Error(
+        `dropout is on (variational ${config.variational}, weightDrop ${config.weightDrop}, embedding ` +
+          `${config.embedding}) but the forward options have no dropoutRng: masks must be reproducible`,
+      );
+    }
+    const off: RecurrentDropoutConfig = { variational: 0, weightDrop: 0, embedding: 0 };
+    return new DropoutMasks(active ? config : off, active ? rng : undefined, hooks);
+  }
+
+  /** A [rows, cols] mask of 0 and 1/(1-rate), or undefined when this kind of dropout is off. */
+  draw(site: string, rows: number, cols: number, rate: number): tf.Tensor2D | undefined {
+    if (rate <= 0 || this.rng === undefined) return undefined;
+    const rng = this.rng.fork(site);
+    const scale = 1 / (1 - rate);
+    const values = new Float32Array(rows * cols);
+    for (let i = 0; i < values.length; i++) values[i] = rng.next() < rate ? 0 : scale;
+    return tf.tensor2d(values, [rows, cols]);
+  }
+
+  /** Variational mask for a [B, D] input or hidden state, the same at every time step of the sequence. */
+  variational(site: string, batchSize: number, width: number): tf.Tensor2D | undefined {
+    return this.draw(site, batchSize, width, this.config.variational);
+  }
+
+  /** DropConnect mask for a recurrent weight matrix (one per forward pass). */
+  weightDrop(site: string, rows: number, cols: number): tf.Tensor2D | undefined {
+    return this.draw(site, rows, cols, this.config.weightDrop);
+  }
+
+  /** [V, 1] mask over word types: a dropped type is zero wherever it occurs in the batch. */
+  embedding(site: string, vocabSize: number): tf.Tensor2D | undefined {
+    return this.draw(site, vocabSize, 1, this.config.embedding);
+  }
+
+  /** Multiplies by the mask when there is one and reports it to the hook. */
+  apply<T extends tf.Tensor>(site: string, step: number | 'all', x: T, mask: tf.Tensor | undefined): T {
+    if (mask === undefined) return x;
+    this.hooks?.onDropoutMask?.(site, step, mask);
+    return tf.mul(x, mask) as T;
+  }
+}

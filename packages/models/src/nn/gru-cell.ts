@@ -1,0 +1,24 @@
+/**
+ * One GRU step with PyTorch's gate order (r, z, n) and equations (note r multiplies W_hn h + b_hn, not h):
+ *   r = σ(x W_ir + b_ir + h W_hr + b_hr)   z = σ(x W_iz + b_iz + h W_hz + b_hz)
+ *   n = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn))
+ *   h' = (1 - z) ⊙ n + z ⊙ h  =  n + z ⊙ (h - n)
+ * `xProj = x W_ih + b_ih` arrives precomputed for all time steps.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+
+export function gruStep(
+  xProj: tf.Tensor2D, // [B, 3H] = x W_ih + b_ih
+  hIn: tf.Tensor2D, // [B, H] state fed to the recurrent matmul (dropout mask already applied)
+  h: tf.Tensor2D, // [B, H] state carried through z (no mask: Gal's masks sit on the weights' inputs)
+  W_hh: tf.Tensor2D, // [H, 3H]
+  b_hh: tf.Tensor1D, // [3H]
+): tf.Tensor2D {
+  const H = h.shape[1];
+  const hProj = tf.add(tf.matMul(hIn, W_hh), b_hh); // [B, 3H]
+  const [xrz, xn] = tf.split(xProj, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [hrz, hn] = tf.split(hProj, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
+  const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+  const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
+  return tf.add(n, tf.mul(z, tf.sub(h, n)));
+}

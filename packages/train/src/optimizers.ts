@@ -1,0 +1,142 @@
+/**
+ * Adam and SGD written out with their state in plain sight (tf.train's optimizers hide theirs), so a checkpoint
+ * holds every moment and step count and a resumed run continues bit-identically. Update rules follow torch.optim
+ * (defaults, bias correction, eps placement, momentum buffer), so curves compare with PyTorch runs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { OptimizerConfig } from './config.ts';
+import { deserializeTensor, sameShape, serializeTensor, type SerializedTensor } from './tensors.ts';
+
+export interface OptimizerState {
+  readonly type: OptimizerConfig['type'];
+  /** Updates applied so far (Adam's t). */
+  readonly updates: number;
+  /** Per-variable slots, in trainableVariables order: Adam `m` and `v`; SGD `momentum` (absent before update 1). */
+  readonly slots: Readonly<Record<string, readonly SerializedTensor[]>>;
+}
+
+export interface Optimizer {
+  /** One update with `grads` (same order as the variables) at learning rate `lr`. Does not dispose `grads`. */
+  apply(grads: readonly tf.Tensor[], lr: number): void;
+  state(): OptimizerState;
+  restore(state: OptimizerState): void;
+  dispose(): void;
+}
+
+export function createOptimizer(config: OptimizerConfig, variables: readonly tf.Variable[]): Optimizer {
+  return config.type === 'adam' ? createAdam(config, variables) : createSgd(config, variables);
+}
+
+function createAdam(config: Extract<OptimizerConfig, { type: 'adam' }>, variables: readonly tf.Variable[]): Optimizer {
+  const [beta1, beta2] = config.betas;
+  let updates = 0;
+  let m = variables.map((v) => tf.keep(tf.zerosLike(v)));
+  let v = variables.map((w) => tf.keep(tf.zerosLike(w)));
+
+  return {
+    apply(grads, lr) {
+      updates += 1;
+      const biasCorrection1 = 1 - beta1 ** updates;
+      const biasCorrection2 = 1 - beta2 ** updates;
+      variables.forEach((variable, i) => {
+        const g = grads[i] as tf.Tensor;
+        const [mNext, vNext] = tf.tidy(() => {
+          const mi = (m[i] as tf.Tensor).mul(beta1).add(g.mul(1 - beta1));
+          const vi = (v[i] as tf.Tensor).mul(beta2).add(g.square().mul(1 - beta2));
+          // torch.optim.Adam: denom = sqrt(v) / sqrt(bc2) + eps; w -= (lr / bc1) * m / denom
+          const denom = vi.sqrt().div(Math.sqrt(biasCorrection2)).add(config.eps);
+          variable.assign(variable.sub(mi.div(denom).mul(lr / biasCorrection1)));
+          return [tf.keep(mi), tf.keep(vi)];
+        });
+        (m[i] as tf.Tensor).dispose();
+        (v[i] as tf.Tensor).dispose();
+        m[i] = mNext as tf.Tensor;
+        v[i] = vNext as tf.Tensor;
+      });
+    },
+    state: () => ({ type: 'adam', updates, slots: { m: m.map(serializeTensor), v: v.map(serializeTensor) } }),
+    restore(state) {
+      expectType(state, 'adam');
+      updates = state.updates;
+      const mRestored = restoredSlots(variables, state.slots['m'], 'optimizer state m');
+      const vRestored = restoredSlots(variables, state.slots['v'], 'optimizer state v');
+      tf.dispose([...m, ...v]);
+      m = mRestored;
+      v = vRestored;
+    },
+    dispose() {
+      tf.dispose([...m, ...v]);
+      m = [];
+      v = [];
+    },
+  };
+}
+
+function createSgd(config: Extract<OptimizerConfig, { type: 'sgd' }>, variables: readonly tf.Variable[]): Optimizer {
+  let updates = 0;
+  // torch.optim.SGD starts the buffer at the first gradient rather than at zero; undefined until then.
+  let momentum: tf.Tensor[] | undefined;
+
+  return {
+    apply(grads, lr) {
+      updates += 1;
+      const nextMomentum: tf.Tensor[] = [];
+      variables.forEach((variable, i) => {
+        const g = grads[i] as tf.Tensor;
+        tf.tidy(() => {
+          let step = g;
+          if (config.momentum > 0) {
+            const buf = momentum === undefined ? g.clone() : (momentum[i] as tf.Tensor).mul(config.momentum).add(g);
+            nextMomentum.push(tf.keep(buf));
+            step = config.nesterov ? g.add(buf.mul(config.momentum)) : buf;
+          }
+          variable.assign(variable.sub(step.mul(lr)));
+        });
+      });
+      if (config.momentum > 0) {
+        if (momentum !== undefined) tf.dispose(momentum);
+        momentum = nextMomentum;
+      }
+    },
+    state: () => ({
+      type: 'sgd',
+      updates,
+      slots: momentum === undefined ? {} : { momentum: momentum.map(serializeTensor) },
+    }),
+    restore(state) {
+      expectType(state, 'sgd');
+      updates = state.updates;
+      const stored = state.slots['momentum'];
+      const restored = stored === undefined ? undefined : restoredSlots(variables, stored, 'optimizer state momentum');
+      if (momentum !== undefined) tf.dispose(momentum);
+      momentum = restored;
+    },
+    dispose() {
+      if (momentum !== undefined) tf.dispose(momentum);
+      momentum = undefined;
+    },
+  };
+}
+
+function expectType(state: OptimizerState, type: OptimizerConfig['type']): void {
+  if (state.type !== type) throw new RangeError(`optimizer state is for '${state.type}', the optimizer is '${type}'`);
+}
+
+/** Slots are plain tensors (not variables): each is replaced by a tensor built from its stored values. */
+function restoredSlots(
+  variables: readonly tf.Variable[],
+  stored: readonly SerializedTensor[] | undefined,
+  what: string,
+): tf.Tensor[] {
+  if (stored === undefined) throw new RangeError(`${what} is missing`);
+  if (stored.length !== variables.length) {
+    throw new RangeError(`${what}: expected ${variables.length} tensors, got ${stored.length}`);
+  }
+  return variables.map((variable, i) => {
+    const slot = stored[i] as SerializedTensor;
+    if (!sameShape(variable.shape, slot.shape)) {
+      throw new RangeError(`${what}: tensor ${i} has shape [${slot.shape}], variable ${variable.name} is [${variable.shape}]`);
+    }
+    return tf.keep(deserializeTensor(slot));
+  });
+}
