@@ -3,7 +3,7 @@
  *
  * The Nx plugin builds the task graph from these files, and Nx must never run user code while it does so,
  * so the object literal is evaluated statically: literals, arrays, objects, spreads, negative numbers, template
- * strings without substitutions, and `const` identifiers of the same file. A reference to another declaration
+ * strings without substitutions, `+` on strings, and `const` identifiers of the same file. A reference to another declaration
  * (`dataset: reverse`, where `reverse` is a default import of a dataset file) becomes `{ $ref: "<path>" }`.
  */
 import { Node, Project, SyntaxKind, type Expression, type SourceFile } from 'ts-morph';
@@ -109,6 +109,14 @@ class StaticEvaluator {
       if (node.getOperatorToken() === SyntaxKind.MinusToken) return -operand;
       if (node.getOperatorToken() === SyntaxKind.PlusToken) return operand;
       this.fail(node, 'unsupported unary operator');
+    }
+    if (Node.isBinaryExpression(node) && node.getOperatorToken().getKind() === SyntaxKind.PlusToken) {
+      // Long descriptions are written as 'a ' + 'b'; only string concatenation and number addition are static.
+      const left = this.evaluate(node.getLeft());
+      const right = this.evaluate(node.getRight());
+      if (typeof left === 'string' && typeof right === 'string') return left + right;
+      if (typeof left === 'number' && typeof right === 'number') return left + right;
+      this.fail(node, '+ joins two strings or two numbers only');
     }
     if (Node.isArrayLiteralExpression(node)) {
       const out: StaticValue[] = [];

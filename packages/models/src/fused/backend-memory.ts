@@ -1,0 +1,67 @@
+/**
+ * Runs an element-wise kernel written in JavaScript directly on a backend's own memory: the cpu backend's typed
+ * arrays, or the wasm backend's heap. No copies, no intermediate tensors, one engine op instead of a dozen.
+ *
+ * Only these two backends keep float32 data where JavaScript can read it without a transfer; other backends get
+ * the composite (tfjs-ops) implementation of each fused kernel instead.
+ */
+import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+
+/** The backends whose memory `runOnBackendMemory` can address. */
+export const MEMORY_BACKENDS = ['cpu', 'wasm'] as const;
+export type MemoryBackendName = (typeof MEMORY_BACKENDS)[number];
+
+/** The parts of tfjs-backend-cpu's MathBackendCPU this module relies on. */
+interface CpuBackendMemory {
+  readonly data: { get(dataId: object): { values?: unknown } | undefined };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+/** The parts of tfjs-backend-wasm's BackendWasm this module relies on. */
+interface WasmBackendMemory {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): ArrayLike<number>;
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Calls `body(inputViews, outputViews)` with Float32Array views of `inputs` and of freshly allocated outputs of
+ * `outputShapes`, and returns the outputs. `kernel` names the caller in error messages.
+ */
+export function runOnBackendMemory(
+  kernel: string,
+  backendName: MemoryBackendName,
+  backend: KernelBackend,
+  inputs: readonly TensorInfo[],
+  outputShapes: readonly (readonly number[])[],
+  body: (inputs: readonly Float32Array[], outputs: readonly Float32Array[]) => void,
+): TensorInfo[] {
+  for (const input of inputs) {
+    if (input.dtype !== 'float32') throw new TypeError(`${kernel}: inputs must be float32, got ${input.dtype}`);
+  }
+  if (backendName === 'cpu') {
+    const cpu = backend as unknown as CpuBackendMemory;
+    const inputViews = inputs.map((input) => {
+      const values = cpu.data.get(input.dataId)?.values;
+      if (!(values instanceof Float32Array)) throw new Error(`${kernel}: cpu tensor data is not a Float32Array`);
+      return values;
+    });
+    const outputViews = outputShapes.map((shape) => new Float32Array(sizeOf(shape)));
+    body(inputViews, outputViews);
+    return outputShapes.map((shape, i) => cpu.makeTensorInfo([...shape], 'float32', outputViews[i] as Float32Array));
+  }
+  const wasm = backend as unknown as WasmBackendMemory;
+  // Allocate every output before taking any view: an allocation may grow the wasm memory, which detaches the
+  // ArrayBuffer behind views taken earlier.
+  const outputInfos = outputShapes.map((shape) => wasm.makeOutput([...shape], 'float32'));
+  const view = (info: TensorInfo): Float32Array => {
+    const array = wasm.typedArrayFromHeap(info);
+    if (!(array instanceof Float32Array)) throw new Error(`${kernel}: wasm heap view is not a Float32Array`);
+    return array;
+  };
+  body(inputs.map(view), outputInfos.map(view));
+  return outputInfos;
+}

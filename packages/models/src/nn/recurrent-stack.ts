@@ -1,0 +1,128 @@
+/**
+ * Stacked recurrent layers run layer by layer over a whole sequence (the encoder, the language model, and the
+ * decoder when nothing feeds back into it). Going layer by layer lets each layer's input projection for all
+ * time steps be ONE matmul: [T·B, in] x [in, G·H], the biggest speed lever of an unrolled RNN.
+ * A bidirectional layer runs a forward and a backward cell; the next layer reads [h_fwd; h_bwd] (as nn.LSTM).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { CellType } from '../config.ts';
+import type { DropoutMasks } from './dropout.ts';
+import type { Parameters } from './parameters.ts';
+import { RecurrentCell, type CellState } from './recurrent-cell.ts';
+import { runSequence } from './run-sequence.ts';
+
+export interface StackLayer {
+  readonly fwd: RecurrentCell;
+  readonly bwd: RecurrentCell | undefined;
+}
+
+export interface StackRunOptions {
+  /** Initial state per layer of the forward direction (the backward direction starts at zero). Default zeros. */
+  readonly initial?: readonly CellState[];
+  readonly stepMasks?: readonly (tf.Tensor2D | undefined)[];
+  readonly gradientStart?: number;
+  /** Zero probes per position for the top layer: [B, H], or [B, 2H] (forward half, backward half) if bidirectional. */
+  readonly probes?: readonly tf.Tensor2D[];
+  readonly keepStates?: boolean;
+}
+
+export interface StackRunResult {
+  /** Top layer, forward direction: [B, H] per position. */
+  readonly forward: tf.Tensor2D[];
+  /** Top layer, backward direction (bidirectional only). */
+  readonly backward: tf.Tensor2D[] | undefined;
+  /** Final state per layer: forward direction, and backward direction when bidirectional. */
+  readonly finalForward: CellState[];
+  readonly finalBackward: CellState[] | undefined;
+  /** [layer][step]: forward state after each step (only with keepStates). */
+  readonly states: CellState[][];
+}
+
+export class RecurrentStack {
+  readonly layers: StackLayer[] = [];
+
+  constructor(
+    params: Parameters,
+    readonly name: string,
+    readonly cellType: CellType,
+    readonly inputDim: number,
+    readonly hiddenDim: number,
+    readonly numLayers: number,
+    readonly bidirectional: boolean,
+  ) {
+    for (let l = 0; l < numLayers; l++) {
+      const inDim = l === 0 ? inputDim : this.directions * hiddenDim;
+      const prefix = `${name}.l${l}`;
+      this.layers.push({
+        fwd: new RecurrentCell(params, bidirectional ? `${prefix}.fwd` : prefix, cellType, inDim, hiddenDim),
+        bwd: bidirectional ? new RecurrentCell(params, `${prefix}.bwd`, cellType, inDim, hiddenDim) : undefined,
+      });
+    }
+  }
+
+  get directions(): number {
+    return this.bidirectional ? 2 : 1;
+  }
+
+  run(inputs: tf.Tensor3D /* [T, B, in], time-major */, masks: DropoutMasks, options: StackRunOptions = {}): StackRunResult {
+    const [T, B] = inputs.shape;
+    let x: tf.Tensor3D = inputs;
+    let forward: tf.Tensor2D[] = [];
+    let backward: tf.Tensor2D[] | undefined;
+    const finalForward: CellState[] = [];
+    const finalBackward: CellState[] = [];
+    const states: CellState[][] = [];
+    const top = this.numLayers - 1;
+    const [probesFwd, probesBwd] = this.splitProbes(options.probes);
+    this.layers.forEach((layer, l) => {
+      const inDim = x.shape[2];
+      // Variational dropout on the layer input: one [B, in] mask for every time step.
+      const inputMask = masks.variational(`${this.name}.l${l}.input`, B, inDim);
+      const xIn = masks.apply(`${this.name}.l${l}.input`, 'all', x, inputMask?.reshape([1, B, inDim]));
+      const rows = xIn.reshape([T * B, inDim]) as tf.Tensor2D;
+      const common = {
+        stepMasks: options.stepMasks,
+        gradientStart: options.gradientStart,
+        keepStates: options.keepStates,
+      };
+      const fwdProj = tf.unstack(layer.fwd.projectInput(rows).reshape([T, B, -1])) as tf.Tensor2D[];
+      const fwd = runSequence(layer.fwd, fwdProj, options.initial?.[l] ?? layer.fwd.zeroState(B), layer.fwd.prepare(masks, B), masks, {
+        ...common,
+        probes: l === top ? probesFwd : undefined,
+      });
+      finalForward.push(fwd.final);
+      states.push(fwd.states);
+      forward = fwd.outputs;
+      if (layer.bwd === undefined) {
+        x = l < top ? (tf.stack(forward) as tf.Tensor3D) : x;
+        return;
+      }
+      const bwdProj = tf.unstack(layer.bwd.projectInput(rows).reshape([T, B, -1])) as tf.Tensor2D[];
+      const bwd = runSequence(layer.bwd, bwdProj, layer.bwd.zeroState(B), layer.bwd.prepare(masks, B), masks, {
+        ...common,
+        reverse: true,
+        probes: l === top ? probesBwd : undefined,
+        keepStates: false,
+      });
+      finalBackward.push(bwd.final);
+      backward = bwd.outputs;
+      if (l < top) x = tf.concat([tf.stack(forward), tf.stack(backward)], 2) as tf.Tensor3D;
+    });
+    return {
+      forward,
+      backward,
+      finalForward,
+      finalBackward: this.bidirectional ? finalBackward : undefined,
+      states,
+    };
+  }
+
+  private splitProbes(
+    probes: readonly tf.Tensor2D[] | undefined,
+  ): [readonly tf.Tensor2D[] | undefined, readonly tf.Tensor2D[] | undefined] {
+    if (probes === undefined) return [undefined, undefined];
+    if (!this.bidirectional) return [probes, undefined];
+    const halves = probes.map((p) => tf.split(p, 2, 1) as [tf.Tensor2D, tf.Tensor2D]);
+    return [halves.map((h) => h[0]), halves.map((h) => h[1])];
+  }
+}

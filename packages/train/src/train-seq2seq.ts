@@ -1,0 +1,182 @@
+/**
+ * Training an encoder-decoder: one shuffled batch per optimizer step; truncated BPTT limits how far the decoder's
+ * gradient reaches back into the encoder (encoderGradientWindow = k2).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Seq2SeqBatch, Seq2SeqForwardOptions, TrainableSeq2Seq } from '@bptt/models';
+import type { CheckpointStore } from './checkpoint.ts';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
+import { hashTokenSequences } from './data-hash.ts';
+import { gradientNorms, lossAndGradients } from './gradients.ts';
+import type { Seq2SeqGradientFlow, TrainResult } from './history.ts';
+import { runTrainingLoop, type StepContext, type StepOutcome, type TrainingTask } from './loop.ts';
+import type { Clock, OnProgress } from './progress.ts';
+import { teacherForcingRatioAt } from './schedules.ts';
+import { stepRngs } from './step-rngs.ts';
+import {
+  disposeBatch,
+  epochOrder,
+  makeSeq2SeqBatch,
+  seq2seqStepsPerEpoch,
+  validateSeq2SeqSplit,
+  type Seq2SeqSplit,
+} from './seq2seq-batches.ts';
+
+export interface TrainSeq2SeqOptions {
+  readonly model: TrainableSeq2Seq;
+  /** Parsed or raw (defaults are filled in; a bad field throws TrainConfigError). */
+  readonly config: TrainConfigInput | TrainConfig;
+  /** Encoded splits; without `valid` there is no validation loss, early stopping or plateau schedule. */
+  readonly data: { readonly train: Seq2SeqSplit; readonly valid?: Seq2SeqSplit };
+  /** Resume from, and save checkpoints to, this store. */
+  readonly store?: CheckpointStore;
+  readonly onProgress?: OnProgress;
+  /** Wall clock in ms for tokens/s and ETA (default performance.now). */
+  readonly clock?: Clock;
+}
+
+/**
+ * Trains `model` in place and returns what happened. When earlyStopping.restoreBestWeights is on (the default) and
+ * there is a validation split, the model ends holding the weights of its best validation loss (see bestStep).
+ * Throws DivergenceError on a NaN/infinite loss or gradient norm (no update of that step is applied or saved).
+ */
+export async function trainSeq2Seq(options: TrainSeq2SeqOptions): Promise<TrainResult<Seq2SeqGradientFlow>> {
+  const config = parseTrainConfig(options.config);
+  const { train, valid } = options.data;
+  validateSeq2SeqSplit(train, 'train');
+  if (valid !== undefined) validateSeq2SeqSplit(valid, 'valid');
+  return runTrainingLoop({
+    task: seq2seqTask(options.model, config, train, valid),
+    config,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+}
+
+function seq2seqTask(
+  model: TrainableSeq2Seq,
+  config: TrainConfig,
+  train: Seq2SeqSplit,
+  valid: Seq2SeqSplit | undefined,
+): TrainingTask<Seq2SeqGradientFlow> {
+  const variables = model.trainableVariables;
+  const stepsPerEpoch = seq2seqStepsPerEpoch(train.source.length, config.batchSize);
+  const encoderGradientWindow = config.bptt.mode === 'truncated' ? config.bptt.k2 : undefined;
+  const truncation = encoderGradientWindow === undefined ? {} : { encoderGradientWindow };
+
+  // The example order of an epoch is needed by each of its steps; compute it once per epoch.
+  let order: { epoch: number; indices: number[] } | undefined;
+  const orderOf = (epoch: number): number[] => {
+    if (order?.epoch !== epoch) order = { epoch, indices: epochOrder(train.source.length, config.seed, epoch) };
+    return order.indices;
+  };
+
+  const diagnosticSplit = valid ?? train;
+  const diagnosticIndices = Array.from(
+    { length: Math.min(config.diagnostics.batchSize, diagnosticSplit.source.length) },
+    (_, i) => i,
+  );
+
+  return {
+    kind: 'seq2seq',
+    variables,
+    stepsPerEpoch,
+    dataHash: hashTokenSequences([...train.source, ...train.target, [], ...(valid?.source ?? []), ...(valid?.target ?? [])]),
+    hasValidation: valid !== undefined,
+
+    computeStep({ step, epoch, indexInEpoch }: StepContext): StepOutcome {
+      const indices = orderOf(epoch).slice(indexInEpoch * config.batchSize, (indexInEpoch + 1) * config.batchSize);
+      const batch = makeSeq2SeqBatch(train, indices);
+      const ratio = teacherForcingRatioAt(config.teacherForcing, step);
+      const rngs = stepRngs(config.seed, step);
+      const forwardOptions: Seq2SeqForwardOptions = {
+        training: true,
+        teacherForcing: { ratio, rng: rngs.teacherForcing },
+        dropoutRng: rngs.dropout,
+        ...truncation,
+      };
+      let nllSum: tf.Scalar | undefined;
+      let tokens = 0;
+      try {
+        const { loss, grads } = lossAndGradients(variables, () => {
+          const result = model.forward(batch, forwardOptions);
+          nllSum = tf.keep(result.nllSum);
+          tokens = result.tokenCount;
+          return result.loss;
+        });
+        loss.dispose();
+        return { nllSum: scalarValue(nllSum), tokens, grads, teacherForcingRatio: ratio };
+      } finally {
+        nllSum?.dispose();
+        disposeBatch(batch);
+      }
+    },
+
+    evaluate() {
+      if (valid === undefined) return undefined;
+      return evaluateSeq2Seq(model, valid, config.evalBatchSize ?? config.batchSize);
+    },
+
+    gradientFlow(stepsDone: number): Seq2SeqGradientFlow {
+      const batch = makeSeq2SeqBatch(diagnosticSplit, diagnosticIndices);
+      let encoderProbes = 0;
+      try {
+        // Measured on the deterministic network (no dropout, gold decoder inputs), with the run's truncation.
+        const { loss, grads, watchedGrads } = lossAndGradients(variables, (watch) => {
+          const result = model.forward(batch, {
+            training: false,
+            teacherForcing: { ratio: 1 },
+            probeHiddenStates: true,
+            ...truncation,
+          });
+          encoderProbes = result.probes?.encoder.length ?? 0;
+          watch(result.probes?.encoder ?? []);
+          watch(result.probes?.decoder ?? []);
+          return result.loss;
+        });
+        const norms = gradientNorms(watchedGrads);
+        const flow = { step: stepsDone, loss: scalarValue(loss), encoder: norms.slice(0, encoderProbes), decoder: norms.slice(encoderProbes) };
+        tf.dispose([loss, ...grads, ...watchedGrads.filter((g) => g !== undefined)]);
+        return flow;
+      } finally {
+        disposeBatch(batch);
+      }
+    },
+
+    carriedState: () => undefined,
+    restoreCarriedState: () => {},
+    dispose: () => {},
+  };
+}
+
+/** Corpus-level validation NLL: teacher forcing p=1, no dropout, no gradient. */
+export function evaluateSeq2Seq(
+  model: TrainableSeq2Seq,
+  split: Seq2SeqSplit,
+  batchSize: number,
+): { nllSum: number; tokens: number } {
+  let nllSum = 0;
+  let tokens = 0;
+  for (let start = 0; start < split.source.length; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, split.source.length - start) }, (_, i) => start + i);
+    const batch = makeSeq2SeqBatch(split, indices);
+    try {
+      const batchNll = tf.tidy(() => {
+        const result = model.forward(batch, { training: false, teacherForcing: { ratio: 1 } });
+        tokens += result.tokenCount;
+        return result.nllSum;
+      });
+      nllSum += batchNll.dataSync()[0] as number;
+      batchNll.dispose();
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  return { nllSum, tokens };
+}
+
+function scalarValue(scalar: tf.Scalar | undefined): number {
+  if (scalar === undefined) throw new Error('the model returned no nllSum');
+  return scalar.dataSync()[0] as number;
+}

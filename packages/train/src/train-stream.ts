@@ -1,0 +1,207 @@
+/**
+ * Truncated BPTT over streams (language modelling, delayed recall), after pytorch/examples word_language_model:
+ * the stream is cut into batchSize parallel rows, the recurrent state is carried from window to window, and only
+ * the gradient is cut. TBPTT(k1, k2): every k1 steps, the loss of those k1 steps is backpropagated through the last
+ * k2 steps, re-running the forward pass from the state carried at t - k2. Full BPTT is one window per epoch.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { RecurrentState, TrainableStreamModel } from '@bptt/models';
+import type { CheckpointStore } from './checkpoint.ts';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
+import { hashTokenSequences } from './data-hash.ts';
+import { gradientNorms, lossAndGradients } from './gradients.ts';
+import type { StreamGradientFlow, TrainResult } from './history.ts';
+import { runTrainingLoop, type StepContext, type StepOutcome, type TrainingTask } from './loop.ts';
+import type { Clock, OnProgress } from './progress.ts';
+import {
+  batchifyStream,
+  disposeChunk,
+  streamChunk,
+  tbpttWindow,
+  tbpttWindowCount,
+  validateStreamSplit,
+  type BatchifiedStream,
+  type StreamSplit,
+} from './stream-batches.ts';
+import { deserializeTensor, detach, serializeTensor } from './tensors.ts';
+import { stepRngs } from './step-rngs.ts';
+
+export interface TrainStreamOptions {
+  readonly model: TrainableStreamModel;
+  readonly config: TrainConfigInput | TrainConfig;
+  /** Encoded streams; without `valid` there is no validation loss, early stopping or plateau schedule. */
+  readonly data: { readonly train: StreamSplit; readonly valid?: StreamSplit };
+  readonly store?: CheckpointStore;
+  readonly onProgress?: OnProgress;
+  readonly clock?: Clock;
+}
+
+/** Forward passes without a tape are chunked only to bound memory; the values do not depend on the chunk size. */
+const EVAL_CHUNK_STEPS = 128;
+
+/**
+ * Trains `model` in place; see trainSeq2Seq for what is returned and thrown. An optimizer step is one TBPTT window;
+ * the state is reset to model.initialState at the start of every epoch.
+ */
+export async function trainStream(options: TrainStreamOptions): Promise<TrainResult<StreamGradientFlow>> {
+  const config = parseTrainConfig(options.config);
+  const { train, valid } = options.data;
+  validateStreamSplit(train, 'train');
+  if (valid !== undefined) validateStreamSplit(valid, 'valid');
+  return runTrainingLoop({
+    task: streamTask(options.model, config, train, valid),
+    config,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+}
+
+/** [k1, k2] of the run on rows of `length` steps: full BPTT is a single window spanning the whole row. */
+export function streamWindowSizes(config: TrainConfig, length: number): [number, number] {
+  return config.bptt.mode === 'truncated' ? [config.bptt.k1, config.bptt.k2] : [length, length];
+}
+
+function streamTask(
+  model: TrainableStreamModel,
+  config: TrainConfig,
+  train: StreamSplit,
+  valid: StreamSplit | undefined,
+): TrainingTask<StreamGradientFlow> {
+  const variables = model.trainableVariables;
+  const rows = batchifyStream(train, config.batchSize, 'train');
+  const [k1, k2] = streamWindowSizes(config, rows.length);
+  // The recurrent state at the start of the next window: a constant, with no gradient history.
+  let carried: tf.Tensor2D[] | undefined;
+  const replaceCarried = (next: tf.Tensor2D[] | undefined): void => {
+    if (carried !== undefined && carried !== next) tf.dispose(carried);
+    carried = next;
+  };
+
+  const diagnosticSplit = valid ?? train;
+
+  return {
+    kind: 'stream',
+    variables,
+    stepsPerEpoch: tbpttWindowCount(rows.length, k1),
+    dataHash: hashTokenSequences([train.source, train.target, valid?.source ?? [], valid?.target ?? []]),
+    hasValidation: valid !== undefined,
+
+    computeStep({ step, indexInEpoch }: StepContext): StepOutcome {
+      const window = tbpttWindow(indexInEpoch, rows.length, k1, k2);
+      if (indexInEpoch === 0) replaceCarried(initialState(model, config.batchSize));
+      const startState = carried as tf.Tensor2D[];
+      // With k2 > k1 the next window starts inside this one: split the forward pass there to read that state.
+      const split = window.nextStart !== undefined && window.nextStart > window.start && window.nextStart < window.end;
+      const bounds = split ? [window.start, window.nextStart as number, window.end] : [window.start, window.end];
+      const chunks = bounds.slice(1).map((end, i) => streamChunk(rows, bounds[i] as number, end, window.lossStart));
+
+      let nllSum: tf.Scalar | undefined;
+      let tokens = 0;
+      let stateAtNextStart: tf.Tensor2D[] | undefined;
+      try {
+        const { loss, grads } = lossAndGradients(variables, () => {
+          let state: RecurrentState = startState;
+          let nll: tf.Scalar = tf.scalar(0);
+          chunks.forEach((chunk, i) => {
+            // Every piece of the window draws the same dropout masks (variational dropout: one mask per sequence).
+            const result = model.forward(chunk, state, { training: true, dropoutRng: stepRngs(config.seed, step).dropout });
+            nll = nll.add(result.nllSum);
+            tokens += result.tokenCount;
+            state = result.finalState;
+            if (window.nextStart === bounds[i + 1]) stateAtNextStart = result.finalState.map((s) => tf.keep(s));
+          });
+          nllSum = tf.keep(nll);
+          return nll.div(Math.max(tokens, 1));
+        });
+        loss.dispose();
+        if (window.nextStart !== undefined) {
+          // repackage_hidden: the next window starts from this state's value, not its history. The gradient is cut here.
+          replaceCarried(stateAtNextStart === undefined ? startState : stateAtNextStart.map(detach));
+        }
+        return { nllSum: (nllSum as tf.Scalar).dataSync()[0] as number, tokens, grads };
+      } finally {
+        tf.dispose(stateAtNextStart ?? []);
+        nllSum?.dispose();
+        chunks.forEach(disposeChunk);
+      }
+    },
+
+    evaluate() {
+      if (valid === undefined) return undefined;
+      return evaluateStream(model, valid, config.evalBatchSize ?? config.batchSize);
+    },
+
+    gradientFlow(stepsDone: number): StreamGradientFlow {
+      const stream = batchifyStream(diagnosticSplit, Math.min(config.diagnostics.batchSize, diagnosticSplit.source.length), 'diagnostic');
+      const T = Math.min(config.diagnostics.streamSteps, stream.length);
+      // As in training, no gradient reaches further back than k2 steps: run the steps before that without a tape.
+      const cut = Math.max(0, T - k2);
+      let state = initialState(model, stream.source.length);
+      if (cut > 0) {
+        const warmup = streamChunk(stream, 0, cut);
+        const next = tf.tidy(() => [...model.forward(warmup, state, { training: false }).finalState]);
+        tf.dispose(state);
+        disposeChunk(warmup);
+        state = next;
+      }
+      const chunk = streamChunk(stream, cut, T, T - 1);
+      try {
+        const startState = state;
+        const { loss, grads, watchedGrads } = lossAndGradients(variables, (watch) => {
+          const result = model.forward(chunk, startState, { training: false, probeHiddenStates: true });
+          watch(result.probes ?? []);
+          return result.nllSum.div(Math.max(result.tokenCount, 1));
+        });
+        const flow = {
+          step: stepsDone,
+          loss: loss.dataSync()[0] as number,
+          hidden: [...Array<number>(cut).fill(0), ...gradientNorms(watchedGrads)],
+        };
+        tf.dispose([loss, ...grads, ...watchedGrads.filter((g) => g !== undefined)]);
+        return flow;
+      } finally {
+        tf.dispose(state);
+        disposeChunk(chunk);
+      }
+    },
+
+    carriedState: () => carried?.map(serializeTensor),
+    restoreCarriedState(saved) {
+      replaceCarried(saved?.map((s) => tf.keep(deserializeTensor(s) as tf.Tensor2D)));
+    },
+    dispose: () => replaceCarried(undefined),
+  };
+}
+
+/** A fresh state owned by the caller (a model may hand out cached tensors; those are copied, never disposed). */
+function initialState(model: TrainableStreamModel, batchSize: number): tf.Tensor2D[] {
+  return tf.tidy(() => model.initialState(batchSize).map((s) => s.clone()));
+}
+
+/** Corpus-level validation NLL over the whole stream, state carried throughout; no dropout, no gradient. */
+export function evaluateStream(
+  model: TrainableStreamModel,
+  split: StreamSplit,
+  batchSize: number,
+): { nllSum: number; tokens: number } {
+  const stream: BatchifiedStream = batchifyStream(split, Math.min(batchSize, split.source.length), 'valid');
+  let state = initialState(model, stream.source.length);
+  let nllSum = 0;
+  let tokens = 0;
+  for (let start = 0; start < stream.length; start += EVAL_CHUNK_STEPS) {
+    const chunk = streamChunk(stream, start, Math.min(start + EVAL_CHUNK_STEPS, stream.length));
+    const [nll, ...next] = tf.tidy(() => {
+      const result = model.forward(chunk, state, { training: false });
+      tokens += result.tokenCount;
+      return [result.nllSum, ...result.finalState];
+    });
+    tf.dispose(state);
+    disposeChunk(chunk);
+    state = next as tf.Tensor2D[];
+    nllSum += (nll as tf.Tensor).dataSync()[0] as number;
+    (nll as tf.Tensor).dispose();
+  }
+  tf.dispose(state);
+  return { nllSum, tokens };
+}
