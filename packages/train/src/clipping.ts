@@ -17,25 +17,25 @@ export interface ClipResult {
 /** ||(||g_1||, ..., ||g_n||)||_2, the total norm of clip_grad_norm_ (norm of the per-tensor norms). */
 export function globalGradNorm(grads: readonly tf.Tensor[]): number {
   if (grads.length === 0) return 0;
-  return tf.tidy(() => tf.stack(grads.map((g) => tf.norm(g))).norm().dataSync()[0] as number);
+  return tf.tidy(() => tf.norm(tf.stack(grads.map((g) => tf.norm(g)))).dataSync()[0] as number);
 }
 
 export function clipGradients(grads: readonly tf.Tensor[], clip: ClipConfig): ClipResult {
   const norm = globalGradNorm(grads);
   switch (clip.mode) {
     case 'none':
-      return { grads: grads.map((g) => g.clone()), norm, clipped: false };
+      return { grads: grads.map((g) => tf.clone(g)), norm, clipped: false };
     case 'norm': {
       // clip_coef = max_norm / (total_norm + 1e-6), applied only when below 1 (clamped to 1 otherwise).
-      const coefficient = tf.tidy(() => tf.scalar(clip.max).div(tf.scalar(norm).add(1e-6)));
+      const coefficient = tf.tidy(() => tf.div(clip.max, tf.add(tf.scalar(norm), 1e-6)));
       const clipped = (coefficient.dataSync()[0] as number) < 1;
-      const out = grads.map((g) => (clipped ? g.mul(coefficient) : g.clone()));
+      const out = grads.map((g) => (clipped ? tf.mul(g, coefficient) : tf.clone(g)));
       coefficient.dispose();
       return { grads: out, norm, clipped };
     }
     case 'value': {
       const largest = tf.tidy(() =>
-        grads.length === 0 ? 0 : (tf.stack(grads.map((g) => g.abs().max())).max().dataSync()[0] as number),
+        grads.length === 0 ? 0 : (tf.max(tf.stack(grads.map((g) => tf.max(tf.abs(g))))).dataSync()[0] as number),
       );
       return { grads: grads.map((g) => tf.clipByValue(g, -clip.max, clip.max)), norm, clipped: largest > clip.max };
     }

@@ -30,8 +30,8 @@ export function createOptimizer(config: OptimizerConfig, variables: readonly tf.
 function createAdam(config: Extract<OptimizerConfig, { type: 'adam' }>, variables: readonly tf.Variable[]): Optimizer {
   const [beta1, beta2] = config.betas;
   let updates = 0;
-  let m = variables.map((v) => tf.keep(tf.zerosLike(v)));
-  let v = variables.map((w) => tf.keep(tf.zerosLike(w)));
+  let m: tf.Tensor[] = variables.map((w) => tf.keep(tf.zerosLike(w)));
+  let v: tf.Tensor[] = variables.map((w) => tf.keep(tf.zerosLike(w)));
 
   return {
     apply(grads, lr) {
@@ -41,11 +41,11 @@ function createAdam(config: Extract<OptimizerConfig, { type: 'adam' }>, variable
       variables.forEach((variable, i) => {
         const g = grads[i] as tf.Tensor;
         const [mNext, vNext] = tf.tidy(() => {
-          const mi = (m[i] as tf.Tensor).mul(beta1).add(g.mul(1 - beta1));
-          const vi = (v[i] as tf.Tensor).mul(beta2).add(g.square().mul(1 - beta2));
+          const mi = tf.add(tf.mul(m[i] as tf.Tensor, beta1), tf.mul(g, 1 - beta1));
+          const vi = tf.add(tf.mul(v[i] as tf.Tensor, beta2), tf.mul(tf.square(g), 1 - beta2));
           // torch.optim.Adam: denom = sqrt(v) / sqrt(bc2) + eps; w -= (lr / bc1) * m / denom
-          const denom = vi.sqrt().div(Math.sqrt(biasCorrection2)).add(config.eps);
-          variable.assign(variable.sub(mi.div(denom).mul(lr / biasCorrection1)));
+          const denom = tf.add(tf.div(tf.sqrt(vi), Math.sqrt(biasCorrection2)), config.eps);
+          variable.assign(tf.sub(variable, tf.mul(tf.div(mi, denom), lr / biasCorrection1)));
           return [tf.keep(mi), tf.keep(vi)];
         });
         (m[i] as tf.Tensor).dispose();
@@ -86,11 +86,11 @@ function createSgd(config: Extract<OptimizerConfig, { type: 'sgd' }>, variables:
         tf.tidy(() => {
           let step = g;
           if (config.momentum > 0) {
-            const buf = momentum === undefined ? g.clone() : (momentum[i] as tf.Tensor).mul(config.momentum).add(g);
+            const buf = momentum === undefined ? tf.clone(g) : tf.add(tf.mul(momentum[i] as tf.Tensor, config.momentum), g);
             nextMomentum.push(tf.keep(buf));
-            step = config.nesterov ? g.add(buf.mul(config.momentum)) : buf;
+            step = config.nesterov ? tf.add(g, tf.mul(buf, config.momentum)) : buf;
           }
-          variable.assign(variable.sub(step.mul(lr)));
+          variable.assign(tf.sub(variable, tf.mul(step, lr)));
         });
       });
       if (config.momentum > 0) {
@@ -98,11 +98,11 @@ function createSgd(config: Extract<OptimizerConfig, { type: 'sgd' }>, variables:
         momentum = nextMomentum;
       }
     },
-    state: () => ({
-      type: 'sgd',
-      updates,
-      slots: momentum === undefined ? {} : { momentum: momentum.map(serializeTensor) },
-    }),
+    state: () => {
+      const slots: Record<string, SerializedTensor[]> = {};
+      if (momentum !== undefined) slots['momentum'] = momentum.map(serializeTensor);
+      return { type: 'sgd', updates, slots };
+    },
     restore(state) {
       expectType(state, 'sgd');
       updates = state.updates;

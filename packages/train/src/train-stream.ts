@@ -106,13 +106,13 @@ function streamTask(
           chunks.forEach((chunk, i) => {
             // Every piece of the window draws the same dropout masks (variational dropout: one mask per sequence).
             const result = model.forward(chunk, state, { training: true, dropoutRng: stepRngs(config.seed, step).dropout });
-            nll = nll.add(result.nllSum);
+            nll = tf.add(nll, result.nllSum);
             tokens += result.tokenCount;
             state = result.finalState;
             if (window.nextStart === bounds[i + 1]) stateAtNextStart = result.finalState.map((s) => tf.keep(s));
           });
           nllSum = tf.keep(nll);
-          return nll.div(Math.max(tokens, 1));
+          return tf.div(nll, Math.max(tokens, 1));
         });
         loss.dispose();
         if (window.nextStart !== undefined) {
@@ -151,7 +151,7 @@ function streamTask(
         const { loss, grads, watchedGrads } = lossAndGradients(variables, (watch) => {
           const result = model.forward(chunk, startState, { training: false, probeHiddenStates: true });
           watch(result.probes ?? []);
-          return result.nllSum.div(Math.max(result.tokenCount, 1));
+          return tf.div(result.nllSum, Math.max(result.tokenCount, 1));
         });
         const flow = {
           step: stepsDone,

@@ -10,7 +10,7 @@
  * As with the LSTM kernel the matmuls stay outside, so autodiff handles the weights.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { MEMORY_BACKENDS, runOnBackendMemory } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
 
@@ -127,7 +127,7 @@ for (const backendName of MEMORY_BACKENDS) {
     backendName,
     kernelFunc: ({ inputs, backend }) => {
       const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
-      return runOnBackendMemory(GRU_GATES, backendName, backend, [xProj, hProj, h], [[B, H], [B, 3 * H]], (ins, outs) =>
+      return runOnBackendMemory(GRU_GATES, backendName, backend as KernelBackend, [xProj, hProj, h], [[B, H], [B, 3 * H]], (ins, outs) =>
         gruGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
       );
     },
@@ -138,7 +138,7 @@ for (const backendName of MEMORY_BACKENDS) {
     kernelFunc: ({ inputs, backend }) => {
       const { gates, hProj, h, dhNew } = inputs as Record<'gates' | 'hProj' | 'h' | 'dhNew', TensorInfo>;
       const [B, H] = h.shape as [number, number];
-      return runOnBackendMemory(GRU_GATES_GRAD, backendName, backend, [gates, hProj, h, dhNew], [[B, 3 * H], [B, 3 * H], [B, H]], (ins, outs) =>
+      return runOnBackendMemory(GRU_GATES_GRAD, backendName, backend as KernelBackend, [gates, hProj, h, dhNew], [[B, 3 * H], [B, 3 * H], [B, H]], (ins, outs) =>
         gruGatesBackward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array, Float32Array])),
       );
     },
@@ -171,7 +171,7 @@ registerGradientOnce({
   gradFunc: (dys, saved) => {
     const [dhNew] = dys as tf.Tensor[];
     const [hProj, h, gates] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const [dxProj, dhProj, dh] = tf.engine().runKernel(GRU_GATES_GRAD, { gates, hProj, h, dhNew } as unknown as NamedTensorInfoMap) as tf.Tensor[];
+    const [dxProj, dhProj, dh] = tf.engine().runKernel(GRU_GATES_GRAD, { gates, hProj, h, dhNew } as tf.NamedTensorMap) as tf.Tensor[];
     return { xProj: () => dxProj as tf.Tensor, hProj: () => dhProj as tf.Tensor, h: () => dh as tf.Tensor };
   },
 });
@@ -182,7 +182,7 @@ registerGradientOnce({
  * three inputs; one kernel on cpu and wasm, tfjs ops elsewhere.
  */
 export function gruGates(xProj: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
-  const [hNew, gates] = tf.engine().runKernel(GRU_GATES, { xProj, hProj, h } as unknown as NamedTensorInfoMap) as tf.Tensor2D[];
+  const [hNew, gates] = tf.engine().runKernel(GRU_GATES, { xProj, hProj, h } as tf.NamedTensorMap) as tf.Tensor2D[];
   (gates as tf.Tensor2D).dispose();
   return hNew as tf.Tensor2D;
 }

@@ -11,7 +11,7 @@
  * same step is ~15 kernels forward and ~30 backward; fused it is one each way.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { MEMORY_BACKENDS, runOnBackendMemory } from './backend-memory.ts';
 import { registerKernelOnce, registerGradientOnce, COMPOSITE_BACKENDS } from './register.ts';
 
@@ -146,7 +146,7 @@ for (const backendName of MEMORY_BACKENDS) {
     backendName,
     kernelFunc: ({ inputs, backend }) => {
       const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
-      return runOnBackendMemory(LSTM_GATES, backendName, backend, [xProj, hProj, c], [[B, H], [B, H], [B, 4 * H]], (ins, outs) =>
+      return runOnBackendMemory(LSTM_GATES, backendName, backend as KernelBackend, [xProj, hProj, c], [[B, H], [B, H], [B, 4 * H]], (ins, outs) =>
         lstmGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array, Float32Array])),
       );
     },
@@ -157,7 +157,7 @@ for (const backendName of MEMORY_BACKENDS) {
     kernelFunc: ({ inputs, backend }) => {
       const { gates, c, cNew, dh, dcNew } = inputs as Record<'gates' | 'c' | 'cNew' | 'dh' | 'dcNew', TensorInfo>;
       const [B, H] = c.shape as [number, number];
-      return runOnBackendMemory(LSTM_GATES_GRAD, backendName, backend, [gates, c, cNew, dh, dcNew], [[B, 4 * H], [B, H]], (ins, outs) =>
+      return runOnBackendMemory(LSTM_GATES_GRAD, backendName, backend as KernelBackend, [gates, c, cNew, dh, dcNew], [[B, 4 * H], [B, H]], (ins, outs) =>
         lstmGatesBackward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
       );
     },
@@ -190,7 +190,7 @@ registerGradientOnce({
   gradFunc: (dys, saved) => {
     const [dh, dcNew] = dys as tf.Tensor[];
     const [c, cNew, gates] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const [dz, dc] = tf.engine().runKernel(LSTM_GATES_GRAD, { gates, c, cNew, dh, dcNew } as unknown as NamedTensorInfoMap) as tf.Tensor[];
+    const [dz, dc] = tf.engine().runKernel(LSTM_GATES_GRAD, { gates, c, cNew, dh, dcNew } as tf.NamedTensorMap) as tf.Tensor[];
     return { xProj: () => dz as tf.Tensor, hProj: () => (dz as tf.Tensor).clone(), c: () => dc as tf.Tensor };
   },
 });
@@ -201,7 +201,7 @@ registerGradientOnce({
  * Differentiable in all three inputs; runs as one kernel on cpu and wasm and as tfjs ops elsewhere.
  */
 export function lstmGates(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  const [h, cNew, gates] = tf.engine().runKernel(LSTM_GATES, { xProj, hProj, c } as unknown as NamedTensorInfoMap) as tf.Tensor2D[];
+  const [h, cNew, gates] = tf.engine().runKernel(LSTM_GATES, { xProj, hProj, c } as tf.NamedTensorMap) as tf.Tensor2D[];
   // The activated gates are an output only so the gradient can reuse them; callers never see them, and the
   // tape holds its own reference, so the handle can go now.
   (gates as tf.Tensor2D).dispose();

@@ -15,7 +15,7 @@
  * w_ru = [kernel_rz; recurrent_rz] [I + H, 2H], w_c = [kernel_n; recurrent_n] [I + H, H], b_ru = bias_rz, b_c = bias_n.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 import { attr, nativeKernelBackend } from './execute.ts';
@@ -66,7 +66,7 @@ registerGradientOnce({
     const [x, hPrev, wRu, wC, bRu, bC, r, u, c] = saved as tf.Tensor2D[];
     const [dx, dhPrev, dcBar, dRuBar] = tf
       .engine()
-      .runKernel(NATIVE_GRU_CELL_GRAD, { x, hPrev, wRu, wC, bRu, bC, r, u, c, dh } as unknown as NamedTensorInfoMap) as tf.Tensor2D[];
+      .runKernel(NATIVE_GRU_CELL_GRAD, { x, hPrev, wRu, wC, bRu, bC, r, u, c, dh } as tf.NamedTensorMap) as tf.Tensor2D[];
     // As in TF's own _GRUBlockCellGrad: the weight gradients are the matmuls' part, left to the caller.
     return {
       x: () => dx as tf.Tensor2D,
@@ -113,7 +113,7 @@ export function prepareNativeGruCell(weights: GruWeights): NativeGruCellWeights 
  * Needs the `tensorflow` backend. Not nn.GRU's math; see the note at the top of this file.
  */
 export function nativeGruBlockCell(x: tf.Tensor2D, h: tf.Tensor2D, weights: NativeGruCellWeights): tf.Tensor2D {
-  const outs = tf.engine().runKernel(NATIVE_GRU_CELL, { x, hPrev: h, ...weights } as unknown as NamedTensorInfoMap) as tf.Tensor2D[];
+  const outs = tf.engine().runKernel(NATIVE_GRU_CELL, { x, hPrev: h, ...weights } as tf.NamedTensorMap) as tf.Tensor2D[];
   outs.slice(0, 3).forEach((t) => t.dispose());
   return outs[3] as tf.Tensor2D;
 }

@@ -16,7 +16,7 @@
  * forward pass, so gradients flow back to the PyTorch-layout weights through it.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 import { attr, int64Scalar, nativeKernelBackend, type NativeKernelBackend } from './execute.ts';
@@ -110,7 +110,7 @@ registerGradientOnce({
     const [x, cPrev, hPrev, w, b, i, cs, f, o, ci, co] = saved as tf.Tensor2D[];
     const [cPrevGrad, dicfo] = tf
       .engine()
-      .runKernel(NATIVE_LSTM_CELL_GRAD, { x, cPrev, hPrev, w, b, i, cs, f, o, ci, co, csGrad, hGrad } as unknown as NamedTensorInfoMap) as tf.Tensor2D[];
+      .runKernel(NATIVE_LSTM_CELL_GRAD, { x, cPrev, hPrev, w, b, i, cs, f, o, ci, co, csGrad, hGrad } as tf.NamedTensorMap) as tf.Tensor2D[];
     // LSTMBlockCellGrad stops at the gates; the matmul's part is ours: d[x, h] = dicfo wᵀ, dw = [x, h]ᵀ dicfo.
     const I = (x as tf.Tensor2D).shape[1];
     const dxh = tf.matMul(dicfo as tf.Tensor2D, w as tf.Tensor2D, false, true);
@@ -153,7 +153,7 @@ export function prepareNativeLstmCell(weights: LstmWeights): NativeLstmCellWeigh
  * Returns the new h and c. Needs the `tensorflow` backend.
  */
 export function nativeLstmCell(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, weights: NativeLstmCellWeights): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  const outs = tf.engine().runKernel(NATIVE_LSTM_CELL, { x, cPrev: c, hPrev: h, w: weights.w, b: weights.b } as unknown as NamedTensorInfoMap) as tf.Tensor2D[];
+  const outs = tf.engine().runKernel(NATIVE_LSTM_CELL, { x, cPrev: c, hPrev: h, w: weights.w, b: weights.b } as tf.NamedTensorMap) as tf.Tensor2D[];
   // Keep h (6) and cs (1); the gate outputs exist for the gradient, which holds its own references.
   outs.forEach((t, k) => {
     if (k !== 1 && k !== 6) t.dispose();
@@ -216,7 +216,7 @@ registerGradientOnce({
     const [x, cPrev, hPrev, w, b, i, cs, f, o, ci, co, h] = saved as tf.Tensor[];
     const [dx, dcPrev, dhPrev, dw, db] = tf
       .engine()
-      .runKernel(NATIVE_LSTM_SEQUENCE_GRAD, { x, cPrev, hPrev, w, b, i, cs, f, o, ci, co, h, csGrad, hGrad } as unknown as NamedTensorInfoMap) as tf.Tensor[];
+      .runKernel(NATIVE_LSTM_SEQUENCE_GRAD, { x, cPrev, hPrev, w, b, i, cs, f, o, ci, co, h, csGrad, hGrad } as tf.NamedTensorMap) as tf.Tensor[];
     return {
       x: () => dx as tf.Tensor,
       cPrev: () => dcPrev as tf.Tensor,
@@ -247,7 +247,7 @@ export function nativeLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tenso
   checkWeights(weights, 'nativeLstmSequence');
   // BlockLSTMV2's gate layout is PyTorch's, so stacking [W; U] is all the preparation it needs.
   const w = tf.concat([weights.kernel, weights.recurrentKernel], 0);
-  const outs = tf.engine().runKernel(NATIVE_LSTM_SEQUENCE, { x, cPrev: c0, hPrev: h0, w, b: weights.bias } as unknown as NamedTensorInfoMap) as tf.Tensor3D[];
+  const outs = tf.engine().runKernel(NATIVE_LSTM_SEQUENCE, { x, cPrev: c0, hPrev: h0, w, b: weights.bias } as tf.NamedTensorMap) as tf.Tensor3D[];
   w.dispose();
   outs.forEach((t, k) => {
     if (k !== 1 && k !== 6) t.dispose();

@@ -1,0 +1,12 @@
+export { NATIVE_BACKEND_NAME, tryLoadNativeTensorflow, type NativeTensorflowStatus } from './load.ts';
+export { nativeKernelBackend, type NativeKernelBackend, type TfeOpAttr } from './execute.ts';
+export {
+  nativeLstmCell,
+  nativeLstmSequence,
+  prepareNativeLstmCell,
+  NATIVE_LSTM_CELL,
+  NATIVE_LSTM_SEQUENCE,
+  type LstmWeights,
+  type NativeLstmCellWeights,
+} from './lstm-block.ts';
+export { nativeGruBlockCell, prepareNativeGruCell, NATIVE_GRU_CELL, type GruWeights, type NativeGruCellWeights } from './gru-block.ts';
