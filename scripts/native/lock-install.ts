@@ -131,7 +131,6 @@ function add(repoRoot: string, root: string, cache: string): void {
   }
   if (missing.length === 0) {
     process.stdout.write('lock-install: every package is already in node_modules\n');
-    writeFileSync(join(cache, MANIFEST), `${JSON.stringify({ added: [] }, null, 2)}\n`);
     return;
   }
 
@@ -141,18 +140,36 @@ function add(repoRoot: string, root: string, cache: string): void {
     const entry = packages[path] as LockEntry;
     return `${entry.name ?? nameFromPath(path)}@${entry.version}`;
   };
-  // One package may sit at several lock paths (nested copies); fetch each name@version once.
+  // npm pack's file name for a spec: @scope/name@1.2.3 -> scope-name-1.2.3.tgz.
+  const tarballName = (spec: string): string => {
+    const at = spec.lastIndexOf('@');
+    return `${spec.slice(0, at).replace(/^@/, '').replace('/', '-')}-${spec.slice(at + 1)}.tgz`;
+  };
+  const integrityOf = new Map(missing.map((path) => [specOf(path), (packages[path] as LockEntry).integrity]));
+  const cached = (spec: string): boolean => {
+    const file = join(tarballs, tarballName(spec));
+    const integrity = integrityOf.get(spec);
+    return existsSync(file) && integrity !== undefined && sha512Matches(file, integrity);
+  };
+  // One package may sit at several lock paths (nested copies); fetch each name@version once, and only if the
+  // cache (filled by an earlier run, e.g. before `npm ci` wiped node_modules) lacks it.
   const specs = [...new Set(missing.map(specOf))];
-  process.stdout.write(`lock-install: fetching ${specs.length} tarballs with npm pack\n`);
-  const packed = JSON.parse(
-    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs, ...specs], {
-      cwd: tarballs,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 64 * 1024 * 1024,
-    }),
-  ) as PackResult[];
-  const tarballOf = new Map(packed.map((result) => [`${result.name}@${result.version}`, result.filename]));
+  const toFetch = specs.filter((spec) => !cached(spec));
+  const tarballOf = new Map(specs.map((spec) => [spec, tarballName(spec)]));
+  if (toFetch.length > 0) {
+    process.stdout.write(`lock-install: fetching ${toFetch.length} tarballs with npm pack (${specs.length - toFetch.length} cached)\n`);
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs, ...toFetch], {
+        cwd: tarballs,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    ) as PackResult[];
+    for (const result of packed) tarballOf.set(`${result.name}@${result.version}`, result.filename);
+  } else {
+    process.stdout.write(`lock-install: all ${specs.length} tarballs are in the cache\n`);
+  }
 
   const staging = join(cache, 'staging');
   rmSync(staging, { recursive: true, force: true });
@@ -172,28 +189,34 @@ function add(repoRoot: string, root: string, cache: string): void {
 
   // Parents before children, so node_modules/a/node_modules/b lands inside an a that is already in place.
   const order = missing.map((path, index) => ({ path, index })).sort((x, y) => x.path.length - y.path.length);
-  const added: string[] = [];
   const manifestFile = join(cache, MANIFEST);
+  // Earlier runs' additions stay listed, so a rollback always returns node_modules to its state before the first.
+  const added = readManifest(manifestFile);
   try {
     for (const { path, index } of order) {
       mkdirSync(join(repoRoot, path, '..'), { recursive: true });
       renameSync(join(staging, String(index)), join(repoRoot, path));
-      added.push(path);
+      if (!added.includes(path)) added.push(path);
     }
   } finally {
     writeFileSync(manifestFile, `${JSON.stringify({ added }, null, 2)}\n`);
     rmSync(staging, { recursive: true, force: true });
   }
-  process.stdout.write(`lock-install: added ${added.length} packages to node_modules (listed in ${manifestFile})\n`);
+  process.stdout.write(`lock-install: added ${order.length} packages to node_modules (listed in ${manifestFile})\n`);
+}
+
+function readManifest(manifestFile: string): string[] {
+  if (!existsSync(manifestFile)) return [];
+  return (JSON.parse(readFileSync(manifestFile, 'utf8')) as { added: string[] }).added;
 }
 
 function rollback(repoRoot: string, cache: string): void {
   const manifestFile = join(cache, MANIFEST);
-  if (!existsSync(manifestFile)) {
+  const added = readManifest(manifestFile);
+  if (added.length === 0) {
     process.stdout.write('lock-install: nothing to roll back\n');
     return;
   }
-  const { added } = JSON.parse(readFileSync(manifestFile, 'utf8')) as { added: string[] };
   // Children first; a parent's removal would take them anyway, but this keeps the count honest.
   for (const path of [...added].sort((x, y) => y.length - x.length)) {
     if (!path.startsWith('node_modules/')) fail(`${manifestFile}: refusing to remove "${path}"`);

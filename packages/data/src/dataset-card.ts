@@ -2,7 +2,7 @@
 import { lengthHistogram, type DataCard, type LengthHistogram } from './card.ts';
 import type { DatasetConfig, TokenLevel } from './config.ts';
 import { mapSplits, type Seq2seqExample, type Splits, type StreamSplit } from './dataset.ts';
-import { tokenize } from './tokenize/tokenize.ts';
+import { tokenCount } from './tokenize/tokenize.ts';
 import { taskInfo } from './tasks.ts';
 
 export type SplitsOf =
@@ -44,7 +44,7 @@ function seq2seqLengths(
   units: { source: TokenLevel; target: TokenLevel },
 ): { source: LengthHistogram; target: LengthHistogram } {
   return {
-    source: lengthHistogram(examples.map((e) => tokenize(e.source, units.source).length), units.source),
-    target: lengthHistogram(examples.map((e) => tokenize(e.target, units.target).length), units.target),
+    source: lengthHistogram(examples.map((e) => tokenCount(e.source, units.source)), units.source),
+    target: lengthHistogram(examples.map((e) => tokenCount(e.target, units.target)), units.target),
   };
 }

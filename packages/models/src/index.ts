@@ -1,1 +1,27 @@
 export * from './contract.ts';
+export * from './config.ts';
+
+export { initBackend, backendChoiceFromEnv, BackendUnavailableError, BACKEND_CHOICES } from './backend/init-backend.ts';
+export type { BackendChoice, BackendName, BackendInfo, BackendAttempt } from './backend/init-backend.ts';
+export { registerWasmKernelFixes, WASM_KERNEL_FIXES } from './backend/wasm-kernels.ts';
+
+export { PAD_ID, BOS_ID, EOS_ID, UNK_ID } from './batch/special-tokens.ts';
+export { makeSeq2SeqBatch, makeSourceBatch, disposeBatch } from './batch/seq2seq-batch.ts';
+export type { EncodedSeq2SeqSplit } from './batch/seq2seq-batch.ts';
+export { batchifyStream, batchifyAlignedStream, streamChunk, chunkStarts } from './batch/stream.ts';
+export type { EncodedStreamSplit, BatchifiedStream } from './batch/stream.ts';
+
+export { Seq2SeqModel } from './seq2seq/model.ts';
+export type { Seq2SeqModelOptions, EncodedBatch, DecodeStepResult, Seq2SeqRun } from './seq2seq/model.ts';
+export type { DecoderState } from './seq2seq/decoder.ts';
+export type { EncoderOutput } from './seq2seq/encoder.ts';
+export { planTeacherForcing } from './seq2seq/teacher-forcing.ts';
+export type { TeacherForcingPlan } from './seq2seq/teacher-forcing.ts';
+export { RecurrentLanguageModel } from './lm/model.ts';
+export type { LanguageModelOptions, StreamRun } from './lm/model.ts';
+
+export type { ModelHooks } from './nn/dropout.ts';
+export type { CellState } from './nn/recurrent-cell.ts';
+export { detach } from './nn/detach.ts';
+export { lstmStep } from './nn/lstm-cell.ts';
+export { gruStep } from './nn/gru-cell.ts';

@@ -22,6 +22,7 @@ export interface RunDeclarationInput {
   /** The default export of a dataset file of the same pipeline. */
   readonly dataset: DatasetHandle;
   readonly description?: string;
+  readonly onDivergence?: 'fail' | 'record';
   readonly model: z.input<typeof Seq2SeqModelConfigSchema> | z.input<typeof LanguageModelConfigSchema>;
   readonly train: z.input<typeof trainConfigSchema>;
   readonly evaluate?: z.input<typeof EvaluateConfigSchema>;

@@ -77,10 +77,12 @@ export const bpttConfigSchema = z
     z.strictObject({ mode: z.literal('full') }),
     /**
      * TBPTT(k1, k2), Williams & Peng 1990 / Sutskever 2013: every k1 steps, the loss of the last k1 steps is
-     * backpropagated through the last k2 steps. Seq2seq uses k2 only (gradient window over the encoder's end).
+     * backpropagated through the last k2 steps. k1 defaults to k2 (word_language_model's single `bptt 35`).
+     * Seq2seq uses k2 only (gradient window over the encoder's end).
      */
-    z.strictObject({ mode: z.literal('truncated'), k1: positiveInt.default(35), k2: positiveInt.default(35) }),
+    z.strictObject({ mode: z.literal('truncated'), k1: positiveInt.optional(), k2: positiveInt.default(35) }),
   ])
+  .transform((bptt) => (bptt.mode === 'full' ? bptt : { mode: bptt.mode, k1: bptt.k1 ?? bptt.k2, k2: bptt.k2 }))
   .refine((bptt) => bptt.mode === 'full' || bptt.k2 >= bptt.k1, {
     message: 'bptt.k2 must be >= bptt.k1 (the loss of the last k1 steps needs at least k1 steps of gradient)',
     path: ['k2'],

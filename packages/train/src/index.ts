@@ -9,7 +9,7 @@ export * from './checkpoint.ts';
 export * from './history.ts';
 export * from './progress.ts';
 export { stepRngs, type StepRngs } from './step-rngs.ts';
-export { epochOrder, makeSeq2SeqBatch, type Seq2SeqSplit } from './seq2seq-batches.ts';
+export { epochOrder, type Seq2SeqSplit } from './seq2seq-batches.ts';
 export { tbpttWindow, tbpttWindowCount, type StreamSplit, type TbpttWindow } from './stream-batches.ts';
 export { trainSeq2Seq, evaluateSeq2Seq, type TrainSeq2SeqOptions } from './train-seq2seq.ts';
 export { trainStream, evaluateStream, type TrainStreamOptions } from './train-stream.ts';

@@ -3,7 +3,7 @@
  * gradient reaches back into the encoder (encoderGradientWindow = k2).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Seq2SeqBatch, Seq2SeqForwardOptions, TrainableSeq2Seq } from '@bptt/models';
+import { disposeBatch, makeSeq2SeqBatch, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
 import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
@@ -14,9 +14,7 @@ import type { Clock, OnProgress } from './progress.ts';
 import { teacherForcingRatioAt } from './schedules.ts';
 import { stepRngs } from './step-rngs.ts';
 import {
-  disposeBatch,
   epochOrder,
-  makeSeq2SeqBatch,
   seq2seqStepsPerEpoch,
   validateSeq2SeqSplit,
   type Seq2SeqSplit,

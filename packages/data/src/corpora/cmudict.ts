@@ -8,6 +8,7 @@ import type { Seq2seqExample, Splits } from '../dataset.ts';
 import type { CmudictConfig } from '../config.ts';
 import { DataFormatError, DatasetConfigError } from '../errors.ts';
 import { createRng } from '../random.ts';
+import { tokenCount } from '../tokenize/tokenize.ts';
 import { packageFile } from './package-files.ts';
 
 export interface CmudictEntry {
@@ -44,8 +45,8 @@ export function parseCmudictModule(text: string, file = 'cmu-pronouncing-diction
     }
     const match = ENTRY_LINE.exec(line);
     if (match === null) throw new DataFormatError(file, i + 1, `expected "word": "PHONES", got ${line.slice(0, 60)}`);
-    const key = JSON.parse(match[1] as string) as string;
-    const phones = (JSON.parse(match[2] as string) as string).split('#')[0]?.trim() ?? '';
+    const key = unquote(match[1] as string);
+    const phones = unquote(match[2] as string).split('#')[0]?.trim() ?? '';
     const badPhone = phones.split(' ').find((p) => !PHONE.test(p));
     if (badPhone !== undefined) throw new DataFormatError(file, i + 1, `"${key}": bad phone "${badPhone}"`);
     const variantMatch = VARIANT_KEY.exec(key);
@@ -65,6 +66,11 @@ export function parseCmudictModule(text: string, file = 'cmu-pronouncing-diction
   return entries;
 }
 
+/** A JSON string literal's value; JSON.parse only when it has escapes (none do in 3.0.0, and it is 2x faster). */
+function unquote(literal: string): string {
+  return literal.includes('\\') ? (JSON.parse(literal) as string) : literal.slice(1, -1);
+}
+
 /** AH0 -> AH: the 69 stressed vowel/consonant symbols collapse to the 39 ARPAbet phones. */
 export function stripStress(phones: string): string {
   return phones.replace(/[012]/gu, '');
@@ -72,20 +78,32 @@ export function stripStress(phones: string): string {
 
 const LETTERS_ONLY = /^[a-z]+$/u;
 
-/** The words that pass the config's filters, as examples, in dictionary order. */
+const strippedCache = new Map<boolean, readonly (readonly string[])[]>();
+
+/** Pronunciations of every entry, stress digits removed or not; computed once per process for each choice. */
+function pronunciationsOf(strip: boolean): readonly (readonly string[])[] {
+  let cached = strippedCache.get(strip);
+  if (cached === undefined) {
+    cached = readCmudict().map((e) => (strip ? e.pronunciations.map(stripStress) : e.pronunciations));
+    strippedCache.set(strip, cached);
+  }
+  return cached;
+}
+
+/** The words that pass the config's filters, as fresh example objects, in dictionary order. */
 export function cmudictExamples(config: CmudictConfig): Seq2seqExample[] {
+  const entries = readCmudict();
+  const pronunciations = pronunciationsOf(config.stripStress);
   const examples: Seq2seqExample[] = [];
-  for (const entry of readCmudict()) {
-    if (config.lettersOnly && !LETTERS_ONLY.test(entry.word)) continue;
-    const length = [...entry.word].length;
+  for (let i = 0; i < entries.length; i++) {
+    const word = (entries[i] as CmudictEntry).word;
+    if (config.lettersOnly && !LETTERS_ONLY.test(word)) continue;
+    const length = tokenCount(word, 'char');
     if (length < config.wordLength.min || length > config.wordLength.max) continue;
-    const pronunciations = entry.pronunciations.map((p) => (config.stripStress ? stripStress(p) : p));
-    const target = pronunciations[0] as string;
-    const alternatives = [...new Set(pronunciations.slice(1))].filter((p) => p !== target);
+    const [target, ...others] = pronunciations[i] as readonly string[];
+    const alternatives = config.alternatives && others.length > 0 ? [...new Set(others)].filter((p) => p !== target) : [];
     examples.push(
-      config.alternatives && alternatives.length > 0
-        ? { source: entry.word, target, alternatives }
-        : { source: entry.word, target },
+      alternatives.length > 0 ? { source: word, target: target as string, alternatives } : { source: word, target: target as string },
     );
   }
   return examples;

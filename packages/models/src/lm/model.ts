@@ -105,12 +105,12 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
     // Only the last L positions are projected: the others are context for TBPTT(k1 < k2).
     const kept = tf.stack(run.forward.slice(K - L), 1) as tf.Tensor3D; // [B, L, H]
     const outputMask = masks.variational('output', B, H);
-    const features = masks.apply('output', 'all', kept, outputMask?.reshape([B, 1, H])).reshape([B * L, H]) as tf.Tensor2D;
+    const features = tf.reshape(masks.apply('output', 'all', kept, (outputMask === undefined ? undefined : tf.reshape(outputMask, [B, 1, H]))), [B * L, H]) as tf.Tensor2D;
     const W = this.projection === undefined ? (tf.transpose(this.embedding.weight) as tf.Tensor2D) : (this.projection.weight as tf.Tensor2D);
     const logits = tf.add(tf.matMul(features, W), this.outputBias) as tf.Tensor2D; // [B·L, V]
     const targets = tf.slice(chunk.target, [0, K - L], [B, L]);
     const lossMask = tf.slice(chunk.mask, [0, K - L], [B, L]);
-    const { perRow, sum: nllSum } = maskedNll(logits, targets.reshape([-1]), lossMask.reshape([-1]));
+    const { perRow, sum: nllSum } = maskedNll(logits, tf.reshape(targets, [-1]), tf.reshape(lossMask, [-1]));
     const tokenCount = countTokens(lossMask);
 
     const layerStates = run.states; // [layer][step]
@@ -126,8 +126,8 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
       finalState: flattenStates(run.finalForward),
       stateAt,
       ...(probes === undefined ? {} : { probes }),
-      logits: logits.reshape([B, L, -1]) as tf.Tensor3D,
-      nllPerToken: perRow.reshape([B, L]) as tf.Tensor2D,
+      logits: tf.reshape(logits, [B, L, -1]) as tf.Tensor3D,
+      nllPerToken: tf.reshape(perRow, [B, L]) as tf.Tensor2D,
     };
   }
 

@@ -37,6 +37,9 @@ export function tryLoadNativeTensorflow(): NativeTensorflowStatus {
 }
 
 function load(): NativeTensorflowStatus {
+  // libtensorflow logs INFO lines (oneDNN, CPU features) on every start; keep WARNING and above unless the user
+  // chose a level.
+  process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '1';
   const require = createRequire(import.meta.url);
   let tfjsNodeVersion: string;
   try {

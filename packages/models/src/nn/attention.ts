@@ -54,7 +54,7 @@ export class Attention {
     const [B, S, Dm] = memory.shape;
     const maskBias = tf.mul(tf.sub(1, sourceMask), MASKED_SCORE) as tf.Tensor2D;
     const project = (W: tf.Variable) =>
-      tf.matMul(memory.reshape([B * S, Dm]) as tf.Tensor2D, W as tf.Tensor2D).reshape([B, S, -1]) as tf.Tensor3D;
+      tf.reshape(tf.matMul(tf.reshape(memory, [B * S, Dm]) as tf.Tensor2D, W as tf.Tensor2D), [B, S, -1]) as tf.Tensor3D;
     const keys = this.type === 'additive' ? project(this.U as tf.Variable) : this.type === 'general' ? project(this.W_a as tf.Variable) : memory;
     return { memory, keys, maskBias };
   }
@@ -64,17 +64,17 @@ export class Attention {
     const [B, S] = prepared.maskBias.shape;
     let scores: tf.Tensor2D; // [B, S]
     if (this.type === 'additive') {
-      const q = tf.matMul(query, this.W_q as tf.Tensor2D).reshape([B, 1, -1]); // [B, 1, A]
+      const q = tf.reshape(tf.matMul(query, this.W_q as tf.Tensor2D), [B, 1, -1]); // [B, 1, A]
       const hidden = tf.tanh(tf.add(prepared.keys, q)); // [B, S, A]
       const A = hidden.shape[2] as number;
-      scores = tf.matMul(hidden.reshape([B * S, A]) as tf.Tensor2D, this.v as tf.Tensor2D).reshape([B, S]);
+      scores = tf.reshape(tf.matMul(tf.reshape(hidden, [B * S, A]) as tf.Tensor2D, this.v as tf.Tensor2D), [B, S]);
     } else {
       // [B, S, Dq] x [B, Dq, 1] -> [B, S, 1]
-      scores = tf.matMul(prepared.keys, query.reshape([B, -1, 1]) as tf.Tensor3D).reshape([B, S]);
+      scores = tf.reshape(tf.matMul(prepared.keys, tf.reshape(query, [B, -1, 1]) as tf.Tensor3D), [B, S]);
     }
     const weights = tf.softmax(tf.add(scores, prepared.maskBias)) as tf.Tensor2D;
     // [B, 1, S] x [B, S, Dm] -> [B, 1, Dm]
-    const context = tf.matMul(weights.reshape([B, 1, S]) as tf.Tensor3D, prepared.memory).reshape([B, -1]) as tf.Tensor2D;
+    const context = tf.reshape(tf.matMul(tf.reshape(weights, [B, 1, S]) as tf.Tensor3D, prepared.memory), [B, -1]) as tf.Tensor2D;
     return { context, weights };
   }
 
@@ -87,7 +87,7 @@ export class Attention {
     const [B, S] = prepared.maskBias.shape;
     const keysT = tf.transpose(prepared.keys, [0, 2, 1]) as tf.Tensor3D; // once per sequence, not per step
     const scores = tf.matMul(queries, keysT); // [B, T, S]
-    const weights = tf.softmax(tf.add(scores, prepared.maskBias.reshape([B, 1, S]))) as tf.Tensor3D;
+    const weights = tf.softmax(tf.add(scores, tf.reshape(prepared.maskBias, [B, 1, S]))) as tf.Tensor3D;
     const context = tf.matMul(weights, prepared.memory) as tf.Tensor3D; // [B, T, Dm]
     return { context, weights };
   }

@@ -78,14 +78,14 @@ export class RecurrentStack {
       const inDim = x.shape[2];
       // Variational dropout on the layer input: one [B, in] mask for every time step.
       const inputMask = masks.variational(`${this.name}.l${l}.input`, B, inDim);
-      const xIn = masks.apply(`${this.name}.l${l}.input`, 'all', x, inputMask?.reshape([1, B, inDim]));
-      const rows = xIn.reshape([T * B, inDim]) as tf.Tensor2D;
+      const xIn = masks.apply(`${this.name}.l${l}.input`, 'all', x, (inputMask === undefined ? undefined : tf.reshape(inputMask, [1, B, inDim])));
+      const rows = tf.reshape(xIn, [T * B, inDim]) as tf.Tensor2D;
       const common = {
         stepMasks: options.stepMasks,
         gradientStart: options.gradientStart,
         keepStates: options.keepStates,
       };
-      const fwdProj = tf.unstack(layer.fwd.projectInput(rows).reshape([T, B, -1])) as tf.Tensor2D[];
+      const fwdProj = tf.unstack(tf.reshape(layer.fwd.projectInput(rows), [T, B, -1])) as tf.Tensor2D[];
       const fwd = runSequence(layer.fwd, fwdProj, options.initial?.[l] ?? layer.fwd.zeroState(B), layer.fwd.prepare(masks, B), masks, {
         ...common,
         probes: l === top ? probesFwd : undefined,
@@ -97,7 +97,7 @@ export class RecurrentStack {
         x = l < top ? (tf.stack(forward) as tf.Tensor3D) : x;
         return;
       }
-      const bwdProj = tf.unstack(layer.bwd.projectInput(rows).reshape([T, B, -1])) as tf.Tensor2D[];
+      const bwdProj = tf.unstack(tf.reshape(layer.bwd.projectInput(rows), [T, B, -1])) as tf.Tensor2D[];
       const bwd = runSequence(layer.bwd, bwdProj, layer.bwd.zeroState(B), layer.bwd.prepare(masks, B), masks, {
         ...common,
         reverse: true,

@@ -157,16 +157,16 @@ export class Decoder {
     if (this.attention === undefined || !this.isLuong) return { outputs: tops, attention: undefined };
     const [B, T, H] = tops.shape;
     const { context, weights } = this.attention.attendAll(tops, prep.memory as PreparedMemory);
-    const combined = tf.concat([context, tops], 2).reshape([B * T, -1]) as tf.Tensor2D;
-    const outputs = tf.tanh((this.combine as Linear).apply(combined)).reshape([B, T, H]) as tf.Tensor3D;
+    const combined = tf.reshape(tf.concat([context, tops], 2), [B * T, -1]) as tf.Tensor2D;
+    const outputs = tf.reshape(tf.tanh((this.combine as Linear).apply(combined)), [B, T, H]) as tf.Tensor3D;
     return { outputs, attention: weights };
   }
 
   /** Output dropout then projection: [B, T, H] or [B, H] -> [B·T, V] or [B, V] (rows batch-major). */
   project(features: tf.Tensor2D | tf.Tensor3D, prep: PreparedDecoder, masks: DropoutMasks, step: number | 'all'): tf.Tensor2D {
     const H = this.config.hiddenDim;
-    const mask = prep.outputMask === undefined ? undefined : features.rank === 3 ? prep.outputMask.reshape([prep.batchSize, 1, H]) : prep.outputMask;
-    const rows = masks.apply('decoder.output', step, features, mask).reshape([-1, H]) as tf.Tensor2D;
+    const mask = prep.outputMask === undefined ? undefined : features.rank === 3 ? tf.reshape(prep.outputMask, [prep.batchSize, 1, H]) : prep.outputMask;
+    const rows = tf.reshape(masks.apply('decoder.output', step, features, mask), [-1, H]) as tf.Tensor2D;
     return tf.add(tf.matMul(rows, prep.outputWeight), this.outputBias);
   }
 }

@@ -68,7 +68,7 @@ export class Encoder {
     const lengths = Array.from(tf.tidy(() => tf.sum(sourceMask, 1)).dataSync(), (n) => Math.round(n));
     const shortest = Math.min(...lengths);
     const columns = shortest < S ? (tf.unstack(tf.transpose(sourceMask)) as tf.Tensor1D[]) : [];
-    const stepMasks = columns.map((col, t) => (t < shortest ? undefined : (col.reshape([B, 1]) as tf.Tensor2D)));
+    const stepMasks = columns.map((col, t) => (t < shortest ? undefined : (tf.reshape(col, [B, 1]) as tf.Tensor2D)));
 
     const table = this.embedding.table(masks);
     const embedded = Embedding.lookup(table, tf.transpose(source)) as tf.Tensor3D; // [S, B, E]

@@ -114,7 +114,7 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
         ? this.decodeInParallel(batch.targetIn, encoded, prep, masks, decoderProbes)
         : this.decodeStepByStep(batch.targetIn, encoded, prep, masks, plan, decoderProbes);
 
-    const { perRow, sum: nllSum } = maskedNll(logits, batch.targetOut.reshape([-1]), batch.targetMask.reshape([-1]));
+    const { perRow, sum: nllSum } = maskedNll(logits, tf.reshape(batch.targetOut, [-1]), tf.reshape(batch.targetMask, [-1]));
     const tokenCount = countTokens(batch.targetMask);
     const loss = tf.div(nllSum, Math.max(tokenCount, 1)) as tf.Scalar;
     return {
@@ -122,8 +122,8 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
       nllSum,
       tokenCount,
       ...(probes === undefined ? {} : { probes }),
-      logits: logits.reshape([B, T, -1]) as tf.Tensor3D,
-      nllPerToken: perRow.reshape([B, T]) as tf.Tensor2D,
+      logits: tf.reshape(logits, [B, T, -1]) as tf.Tensor3D,
+      nllPerToken: tf.reshape(perRow, [B, T]) as tf.Tensor2D,
       attention,
     };
   }
@@ -166,7 +166,7 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
       }
     }
     const logits = perStepLogits
-      ? (tf.stack(stepLogits, 1).reshape([B * T, -1]) as tf.Tensor2D)
+      ? (tf.reshape(tf.stack(stepLogits, 1), [B * T, -1]) as tf.Tensor2D)
       : this.decoder.project(tf.stack(outputs, 1) as tf.Tensor3D, prep, masks, 'all');
     return { logits, attention: weights.length > 0 ? (tf.stack(weights, 1) as tf.Tensor3D) : undefined };
   }

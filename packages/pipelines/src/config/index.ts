@@ -41,9 +41,15 @@ export const DatasetDeclarationSchema = z.strictObject({
   tokenize: TokenizerConfigSchema,
 });
 
+/**
+ * `onDivergence`: what a run does when its loss diverges (NaN or infinite). `fail` (the default) fails the stage.
+ * `record` is for runs that exist to show the explosion (no clipping): the stage succeeds and records the step and
+ * value of the divergence instead of a model; evaluation reports the run as diverged. No broken model is written.
+ */
 const runFields = {
   dataset: DeclarationRefSchema,
   description: z.string().optional(),
+  onDivergence: z.enum(['fail', 'record']).default('fail'),
   train: trainConfigSchema,
   evaluate: EvaluateConfigSchema.prefault({}),
 };

@@ -7,7 +7,7 @@ import { Effect, FileSystem, Layer } from 'effect';
 import { appendFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { DeclarationError, extractDeclaration } from '../declarations/extract.ts';
+import { DeclarationError, extractDeclaration, type ExtractedDeclaration } from '../declarations/extract.ts';
 import { locateDeclaration, stageOutputDir, STAGES_OF, type DeclarationKind, type StageName } from '../declarations/layout.ts';
 import { declarationHash } from '../nx-plugin/targets.ts';
 import { DeclarationMismatchError, type StageError } from './errors.ts';
@@ -23,8 +23,11 @@ export type StageServices = StageContext | Progress | Randomness | TensorBackend
 export interface StageDefinition<Config> {
   readonly name: StageName;
   readonly kind: DeclarationKind;
-  /** Validates the whole declaration value (references already resolved to workspace paths). */
-  readonly configSchema: z.ZodType<Config>;
+  /**
+   * Validates the whole declaration value. A function when the schema depends on another declaration
+   * (a run's model schema depends on whether its dataset is seq2seq or a stream).
+   */
+  readonly configSchema: z.ZodType<Config> | ((workspaceRoot: string, declaration: ExtractedDeclaration) => z.ZodType<Config>);
   /** The seed that drives this stage's randomness. */
   readonly seedOf: (config: Config) => number;
   readonly run: (config: Config) => Effect.Effect<OutputFiles, StageError, StageServices>;
@@ -74,7 +77,14 @@ export const runStage = (definition: AnyStage, options: RunStageOptions) =>
     yield* clearOutput(outputDir);
     recordExecution(`${location.projectName}:${definition.name}`);
 
-    const config = yield* validateConfig(definition.configSchema, declaration.value, location.file);
+    const schema =
+      typeof definition.configSchema === 'function'
+        ? yield* Effect.try({
+            try: () => (definition.configSchema as (root: string, d: ExtractedDeclaration) => z.ZodType)(options.workspaceRoot, declaration),
+            catch: (error) => new DeclarationMismatchError({ file: options.file, reason: error instanceof Error ? error.message : String(error) }),
+          })
+        : definition.configSchema;
+    const config = yield* validateConfig(schema, declaration.value, location.file);
     const context = StageContext.of({ workspaceRoot: options.workspaceRoot, stage: definition.name, location, declaration, outputDir });
     const files = yield* definition.run(config).pipe(
       Effect.provide(Layer.succeed(StageContext, context)),

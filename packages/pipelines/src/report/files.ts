@@ -13,7 +13,7 @@ import { stableStringify } from '@bptt/data';
 import { renderHtml } from './html.ts';
 import { renderMarkdown } from './markdown.ts';
 import { chartBlocks, type Report } from './model.ts';
-import { describedSpec, renderCharts } from './render-charts.ts';
+import { renderCharts } from './render-charts.ts';
 import { ReportError } from './validate.ts';
 
 export const CHARTS_DIR = 'charts';
@@ -26,7 +26,7 @@ export async function reportToFiles(report: Report): Promise<Record<string, stri
   };
   for (const block of chartBlocks(report)) {
     files[`${CHARTS_DIR}/${block.name}.svg`] = `${svgs[block.name]!}\n`;
-    files[`${CHARTS_DIR}/${block.name}.vl.json`] = specJson(block.name, describedSpec(block));
+    files[`${CHARTS_DIR}/${block.name}.vl.json`] = specJson(block.name, block.spec);
   }
   return Object.fromEntries(Object.entries(files).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -9,7 +9,7 @@ export { renderHtml, namespaceSvgIds } from './html.ts';
 export { inlineToHtml } from './inline.ts';
 export { renderMarkdown, type MarkdownOptions } from './markdown.ts';
 export * from './model.ts';
-export { describedSpec, renderCharts } from './render-charts.ts';
+export { renderCharts, withTitle } from './render-charts.ts';
 export { ChartRenderError, renderSvg } from './svg.ts';
 export { measureText } from './text-metrics.ts';
 export { ReportError, validateReport } from './validate.ts';

@@ -49,9 +49,9 @@ p, ul, ol { max-width: 48rem; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em; background: var(--code-bg); padding: 0.1em 0.3em; border-radius: 3px; }
 pre { background: var(--code-bg); padding: 0.9rem 1rem; overflow-x: auto; border-radius: 6px; line-height: 1.45; max-width: 100%; }
 pre code { background: none; padding: 0; font-size: 0.85rem; }
-dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.2rem 1rem; font-size: 0.92rem; margin: 1rem 0; }
+dl.meta { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 0.2rem 1rem; font-size: 0.92rem; margin: 1rem 0; }
 dl.meta dt { color: var(--muted); }
-dl.meta dd { margin: 0; }
+dl.meta dd { margin: 0; min-width: 0; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; margin: 1.25rem 0; }
 table { border-collapse: collapse; font-size: 0.92rem; font-variant-numeric: tabular-nums; }
 caption { caption-side: top; text-align: left; padding-bottom: 0.5rem; color: var(--muted); }

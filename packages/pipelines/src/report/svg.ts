@@ -51,10 +51,12 @@ function serialised<T>(task: () => Promise<T>): Promise<T> {
 export function renderSvg(spec: TopLevelSpec, name = 'chart'): Promise<string> {
   return serialised(async () => {
     useFixedTextMetrics();
-    const logger = new CollectingLogger();
+    const logger = collectingLogger();
     let vgSpec: vega.Spec;
     try {
-      vgSpec = compile(spec, { logger }).spec;
+      // A copy: Vega ingests inline data objects as its own tuples, tagging them and writing derived fields onto
+      // them, which would change the caller's report (and its `.vl.json`) behind its back.
+      vgSpec = compile(structuredClone(spec), { logger }).spec;
     } catch (error) {
       throw new ChartRenderError(name, `Vega-Lite could not compile the spec: ${messageOf(error)}`, { cause: error });
     }
@@ -71,7 +73,9 @@ export function renderSvg(spec: TopLevelSpec, name = 'chart'): Promise<string> {
       await view.runAsync();
       vega.resetSVGDefIds();
       const svg = await view.toSVG();
-      if (logger.messages.length > 0) throw new ChartRenderError(name, `Vega warnings: ${logger.messages.join('; ')}`);
+      // An empty layer (e.g. a filter that matches nothing) has an infinite extent; it draws nothing and is fine.
+      const problems = logger.messages.filter((m) => !m.startsWith('Infinite extent for field'));
+      if (problems.length > 0) throw new ChartRenderError(name, `Vega warnings: ${problems.join('; ')}`);
       return svg;
     } catch (error) {
       if (error instanceof ChartRenderError) throw error;
@@ -82,30 +86,38 @@ export function renderSvg(spec: TopLevelSpec, name = 'chart'): Promise<string> {
   });
 }
 
-/** Keeps warnings and errors (Vega's default logger would print them to stderr, where nobody reads them). */
-class CollectingLogger {
-  readonly messages: string[] = [];
-  #level = 2; // vega-util's `Warn`
+interface CollectingLogger {
+  readonly messages: string[];
+  level(level?: number): number | CollectingLogger;
+  error(...args: unknown[]): CollectingLogger;
+  warn(...args: unknown[]): CollectingLogger;
+  info(...args: unknown[]): CollectingLogger;
+  debug(...args: unknown[]): CollectingLogger;
+}
 
-  level(level?: number): number | this {
-    if (level === undefined) return this.#level;
-    this.#level = level;
-    return this;
-  }
-  error(...args: unknown[]): this {
-    this.messages.push(args.map(String).join(' '));
-    return this;
-  }
-  warn(...args: unknown[]): this {
-    if (this.#level >= 2) this.messages.push(args.map(String).join(' '));
-    return this;
-  }
-  info(): this {
-    return this;
-  }
-  debug(): this {
-    return this;
-  }
+/**
+ * Keeps warnings and errors (Vega's default logger would print them to stderr, where nobody reads them).
+ * Closures, not a class: Vega calls the methods detached from the object, so `this` cannot be relied on.
+ */
+function collectingLogger(): CollectingLogger {
+  const messages: string[] = [];
+  let current = 2; // vega-util's `Warn`
+  const record = (args: unknown[]): void => {
+    messages.push(args.map((a) => (a instanceof Error ? a.message : String(a))).join(' '));
+  };
+  const logger: CollectingLogger = {
+    messages,
+    level: (level?: number) => {
+      if (level === undefined) return current;
+      current = level;
+      return logger;
+    },
+    error: (...args) => (record(args), logger),
+    warn: (...args) => (current >= 2 && record(args), logger),
+    info: () => logger,
+    debug: () => logger,
+  };
+  return logger;
 }
 
 function messageOf(error: unknown): string {

@@ -32,7 +32,7 @@ const BOLD = [
 // Characters outside ASCII that charts here actually use (dashes, arrows, math, IPA falls back to the default).
 const EXTRA: Record<string, number> = {
   '–': 556, '—': 1000, '−': 584, '…': 1000, '·': 278, '×': 584, '≤': 549, '≥': 549, '→': 1000, '←': 1000,
-  '‖': 500, '∞': 713, '≈': 584, '±': 584, '′': 247, '“': 333, '”': 333, '‘': 222, '’': 222, '°': 400,
+  '‖': 500, '∂': 494, '∞': 713, '≈': 584, '±': 584, '′': 247, '“': 333, '”': 333, '‘': 222, '’': 222, '°': 400,
 };
 
 /** Average lowercase width: the best guess for letters we have no metrics for (IPA, Greek, accented Latin). */

@@ -1,6 +1,6 @@
 /** Stage 2: build vocabularies on the training split and encode every split. */
 import { Effect } from 'effect';
-import { readDatasetDir, tokenizeDataset, tokenizedToFiles } from '@bptt/data';
+import { datasetFromFiles, tokenizeDataset, tokenizedToFiles } from '@bptt/data';
 import { DatasetDeclarationSchema, type DatasetDeclaration } from '../config/index.ts';
 import { InputError, StageFailure } from '../framework/errors.ts';
 import { outputDirOf, StageContext } from '../framework/services.ts';
@@ -16,7 +16,7 @@ export const tokenizeStage: StageDefinition<DatasetDeclaration> = {
       const context = yield* StageContext;
       const inputDir = outputDirOf(context, context.location, 'synthesize');
       const dataset = yield* Effect.try({
-        try: () => readDatasetDir(inputDir),
+        try: () => datasetFromFiles(inputDir),
         catch: (cause) => new InputError({ path: inputDir, reason: cause instanceof Error ? cause.message : String(cause) }),
       });
       return yield* Effect.try({

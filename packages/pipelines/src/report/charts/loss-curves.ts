@@ -41,7 +41,7 @@ export function lossCurvesChart(points: readonly CurvePoint[], options: LossCurv
     {
       data: { values },
       encoding: {
-        x: { field: 'step', type: 'quantitative', title: options.xTitle ?? 'step', axis: { format: ',', tickMinStep: 1 } },
+        x: { field: 'step', type: 'quantitative', title: options.xTitle ?? 'step', axis: { format: ',d', tickMinStep: 1 } },
         y: { field: 'value', type: 'quantitative', title: metric, scale: logY ? { type: 'log' } : { zero: false } },
         color: { field: 'run', type: 'nominal', title: 'run', scale: { domain: runs } },
       },
@@ -59,10 +59,9 @@ export function lossCurvesChart(points: readonly CurvePoint[], options: LossCurv
             order: { field: 'step', type: 'quantitative' },
           },
         },
-        {
-          transform: [{ filter: "datum.split === 'valid'" }],
-          mark: { type: 'point', filled: true, size: 22, clip: true },
-        },
+        ...(values.some((v) => v.split === 'valid')
+          ? [{ transform: [{ filter: "datum.split === 'valid'" }], mark: { type: 'point' as const, filled: true, size: 22, clip: true } }]
+          : []),
       ],
     },
     options,

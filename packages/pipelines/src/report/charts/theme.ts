@@ -13,6 +13,8 @@ export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '
 
 export const chartConfig: Config = {
   font: CHART_FONT,
+  // No per-mark ARIA labels: the SVG gets one title instead (see `withTitle`).
+  aria: false,
   background: 'white',
   padding: 8,
   view: { stroke: '#d1d5db' },

@@ -1,0 +1,110 @@
+/**
+ * The fused gate kernels against an unrolled reference written here in plain tfjs ops (PyTorch's nn.LSTMCell and
+ * nn.GRUCell equations): forward states and every gradient, over a few time steps so the gradient has to flow
+ * back through time, from a zero state and from a carried (random) state.
+ */
+import { beforeAll, describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { gruGates, lstmGates, MEMORY_BACKENDS } from '../src/fused/index.ts';
+import { expectSameValueAndGrads, maxAbsDiff, randomTensor, referenceGruStep, referenceLstmStep, TOLERANCE } from './recurrent-reference.ts';
+
+const B = 3;
+const I = 5;
+const H = 4;
+const T = 4;
+
+interface Case {
+  readonly carried: boolean;
+}
+
+const CASES: readonly Case[] = [{ carried: false }, { carried: true }];
+
+describe.each(MEMORY_BACKENDS)('fused gate kernels on %s', (backendName) => {
+  beforeAll(async () => {
+    expect(await tf.setBackend(backendName)).toBe(true);
+  });
+
+  test.each(CASES)('lstmGates matches nn.LSTMCell unrolled over time (carried state: $carried)', ({ carried }) => {
+    const xs = Array.from({ length: T }, (_, t) => randomTensor(`lstm.x${t}`, [B, I], 1));
+    const W_ih = randomTensor('lstm.W_ih', [I, 4 * H]);
+    const W_hh = randomTensor('lstm.W_hh', [H, 4 * H]);
+    const b = randomTensor('lstm.b', [4 * H]);
+    const h0 = carried ? randomTensor('lstm.h0', [B, H], 1) : tf.zeros([B, H]);
+    const c0 = carried ? randomTensor('lstm.c0', [B, H], 1) : tf.zeros([B, H]);
+    // Weighted sums make every step's h and the final c matter to the loss with distinct weights.
+    const hWeights = Array.from({ length: T }, (_, t) => randomTensor(`lstm.rh${t}`, [B, H], 1));
+    const cWeight = randomTensor('lstm.rc', [B, H], 1);
+
+    const run = (fused: boolean) => (W_ihV: tf.Tensor, W_hhV: tf.Tensor, bV: tf.Tensor, h0V: tf.Tensor, c0V: tf.Tensor, ...xsV: tf.Tensor[]) => {
+      let h = h0V as tf.Tensor2D;
+      let c = c0V as tf.Tensor2D;
+      let loss = tf.scalar(0);
+      for (let t = 0; t < T; t++) {
+        const x = xsV[t] as tf.Tensor2D;
+        const next = fused
+          ? lstmGates(tf.add(tf.matMul(x, W_ihV as tf.Tensor2D), bV), tf.matMul(h, W_hhV as tf.Tensor2D), c)
+          : referenceLstmStep(x, h, c, W_ihV as tf.Tensor2D, W_hhV as tf.Tensor2D, bV as tf.Tensor1D);
+        h = next.h;
+        c = next.c;
+        loss = tf.add(loss, tf.sum(tf.mul(h, hWeights[t] as tf.Tensor)));
+      }
+      return tf.add(loss, tf.sum(tf.mul(c, cWeight))) as tf.Scalar;
+    };
+    const names = ['W_ih', 'W_hh', 'b', 'h0', 'c0', ...xs.map((_, t) => `x${t}`)];
+    expectSameValueAndGrads(run(true), run(false), [W_ih, W_hh, b, h0, c0, ...xs], names);
+  });
+
+  test('lstmGates returns the same states as the reference step, and runs as one kernel', () => {
+    const x = randomTensor('one.x', [B, I], 1) as tf.Tensor2D;
+    const h = randomTensor('one.h', [B, H], 1) as tf.Tensor2D;
+    const c = randomTensor('one.c', [B, H], 1) as tf.Tensor2D;
+    const W_ih = randomTensor('one.W_ih', [I, 4 * H]) as tf.Tensor2D;
+    const W_hh = randomTensor('one.W_hh', [H, 4 * H]) as tf.Tensor2D;
+    const b = randomTensor('one.b', [4 * H]) as tf.Tensor1D;
+    const xProj = tf.add(tf.matMul(x, W_ih), b) as tf.Tensor2D;
+    const hProj = tf.matMul(h, W_hh);
+    const before = tf.memory().numTensors;
+    const fused = lstmGates(xProj, hProj, c);
+    // Exactly h and c survive: the saved gate activations are released when no gradient is being recorded.
+    expect(tf.memory().numTensors - before).toBe(2);
+    const reference = referenceLstmStep(x, h, c, W_ih, W_hh, b);
+    expect(maxAbsDiff(fused.h, reference.h)).toBeLessThan(TOLERANCE);
+    expect(maxAbsDiff(fused.c, reference.c)).toBeLessThan(TOLERANCE);
+  });
+
+  test.each(CASES)('gruGates matches nn.GRUCell unrolled over time (carried state: $carried)', ({ carried }) => {
+    const xs = Array.from({ length: T }, (_, t) => randomTensor(`gru.x${t}`, [B, I], 1));
+    const W_ih = randomTensor('gru.W_ih', [I, 3 * H]);
+    const W_hh = randomTensor('gru.W_hh', [H, 3 * H]);
+    const b_ih = randomTensor('gru.b_ih', [3 * H]);
+    const b_hh = randomTensor('gru.b_hh', [3 * H]);
+    const h0 = carried ? randomTensor('gru.h0', [B, H], 1) : tf.zeros([B, H]);
+    const hWeights = Array.from({ length: T }, (_, t) => randomTensor(`gru.rh${t}`, [B, H], 1));
+
+    const run = (fused: boolean) => (W_ihV: tf.Tensor, W_hhV: tf.Tensor, b_ihV: tf.Tensor, b_hhV: tf.Tensor, h0V: tf.Tensor, ...xsV: tf.Tensor[]) => {
+      let h = h0V as tf.Tensor2D;
+      let loss = tf.scalar(0);
+      for (let t = 0; t < T; t++) {
+        const x = xsV[t] as tf.Tensor2D;
+        h = fused
+          ? gruGates(tf.add(tf.matMul(x, W_ihV as tf.Tensor2D), b_ihV), tf.add(tf.matMul(h, W_hhV as tf.Tensor2D), b_hhV), h)
+          : referenceGruStep(x, h, W_ihV as tf.Tensor2D, W_hhV as tf.Tensor2D, b_ihV as tf.Tensor1D, b_hhV as tf.Tensor1D);
+        loss = tf.add(loss, tf.sum(tf.mul(h, hWeights[t] as tf.Tensor)));
+      }
+      return loss as tf.Scalar;
+    };
+    const names = ['W_ih', 'W_hh', 'b_ih', 'b_hh', 'h0', ...xs.map((_, t) => `x${t}`)];
+    expectSameValueAndGrads(run(true), run(false), [W_ih, W_hh, b_ih, b_hh, h0, ...xs], names);
+  });
+
+  test('bad shapes are refused with the offending shape in the message', () => {
+    const c = tf.zeros([B, H]) as tf.Tensor2D;
+    const wrong = tf.zeros([B, 3 * H]) as tf.Tensor2D;
+    const right = tf.zeros([B, 4 * H]) as tf.Tensor2D;
+    expect(() => lstmGates(wrong, right, c)).toThrow(`BpttLstmGates: xProj must be [${B}, ${4 * H}] (c is [${B}, ${H}]), got [${B}, ${3 * H}]`);
+    expect(() => gruGates(right, wrong, c)).toThrow(`BpttGruGates: xProj must be [${B}, ${3 * H}] (h is [${B}, ${H}]), got [${B}, ${4 * H}]`);
+  });
+});
