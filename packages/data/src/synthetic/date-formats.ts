@@ -1,7 +1,8 @@
 /**
  * Human date formats for the `dates` task, in the spirit of the tfjs-examples date-conversion-attention demo.
  * Format names follow moment.js tokens (`D` day, `DD` zero-padded day, `Do` ordinal day, `M`/`MM` month number,
- * `MMM`/`MMMM` short/long month name, `ddd`/`dddd` short/long weekday, `YY`/`YYYY` year).
+ * `MMM`/`MMMM` short/long month name, `ddd`/`dddd` short/long weekday, `YY`/`YYYY` year); two are our own:
+ * `mmm` is the short month in lower case ("feb 3rd 1998") and `DDMMMYYYY` prints it in capitals ("03FEB1998").
  *
  * The set is chosen so that no string is ambiguous, because the task must have one right answer:
  * - slashes are always US month/day (`02/03/98` is 3 February); dots are always day.month (`3.2.1998`);

@@ -2,10 +2,12 @@
  * Picks and starts the tensor backend. `auto` prefers native TensorFlow (tfjs-node), then WebAssembly, then the
  * plain-JavaScript `cpu` backend; a forced choice that cannot start is an error. The returned BackendInfo is
  * plain JSON and is stored in every result file, so a number can always be traced to the backend that made it.
+ * It also registers tfjs-core's gradients (see gradients.ts), so any model can be trained after it.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { ensureGradientsRegistered } from './gradients.ts';
 import { loadNativeTensorflow } from './native-loader.ts';
 import { registerWasmKernelFixes, WASM_KERNEL_FIXES } from './wasm-kernels.ts';
 
@@ -82,7 +84,7 @@ export async function initBackend(choice: BackendChoice = backendChoiceFromEnv()
 async function start(backend: BackendName): Promise<BackendAttempt> {
   try {
     if (backend === 'tensorflow') {
-      const native = await loadNativeTensorflow();
+      const native = loadNativeTensorflow();
       if (!native.ok) return { backend, ok: false, detail: native.reason };
     } else if (backend === 'wasm') {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
@@ -96,6 +98,8 @@ async function start(backend: BackendName): Promise<BackendAttempt> {
     const ok = await tf.setBackend(backend);
     if (!ok || tf.getBackend() !== backend) return { backend, ok: false, detail: `tf.setBackend('${backend}') failed` };
     await tf.ready();
+    // Training needs gradients on every backend; registering them here means no caller can forget.
+    await ensureGradientsRegistered();
     return { backend, ok: true, detail: 'started' };
   } catch (error) {
     return { backend, ok: false, detail: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error) };
@@ -124,6 +128,6 @@ async function describe(name: BackendName, requested: BackendChoice, reason: str
     const cpu = await import('@tensorflow/tfjs-backend-cpu');
     return { name, requested, reason, attempts, versions: { ...versions, backend: cpu.version_cpu } };
   }
-  const native = await loadNativeTensorflow();
+  const native = loadNativeTensorflow();
   return { name, requested, reason, attempts, versions: { ...versions, backend: native.ok ? native.version : 'unknown' } };
 }

@@ -9,9 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 
 export function detach<T extends tf.Tensor>(x: T): T {
   const anchor = tf.scalar(0);
-  const cut = tf.customGrad((a: tf.Tensor) => ({
+  const cut = tf.customGrad<T>(() => ({
     value: tf.clone(x),
-    gradFunc: () => tf.zerosLike(a),
+    gradFunc: () => tf.zerosLike(anchor),
   }));
   const out = cut(anchor) as T;
   anchor.dispose();

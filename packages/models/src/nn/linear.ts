@@ -18,7 +18,7 @@ export class Linear {
   }
 
   apply(x: tf.Tensor2D): tf.Tensor2D {
-    const y = tf.matMul(x, this.weight as tf.Tensor2D);
-    return this.bias === undefined ? y : tf.add(y, this.bias);
+    const y: tf.Tensor2D = tf.matMul(x, this.weight as tf.Tensor2D);
+    return this.bias === undefined ? y : (tf.add(y, this.bias) as tf.Tensor2D);
   }
 }

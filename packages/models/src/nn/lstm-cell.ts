@@ -16,7 +16,7 @@ export function lstmStep(
 ): { h: tf.Tensor2D; c: tf.Tensor2D } {
   const gates = tf.add(xProj, tf.matMul(h, W_hh)); // [B, 4H]
   const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const cNext = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-  const hNext = tf.mul(tf.sigmoid(o), tf.tanh(cNext));
+  const cNext: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
+  const hNext: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(cNext));
   return { h: hNext, c: cNext };
 }

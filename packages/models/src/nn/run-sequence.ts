@@ -66,9 +66,10 @@ export function runSequence(
 }
 
 function carryThroughPadding(next: CellState, prev: CellState, real: tf.Tensor2D): CellState {
-  const h = tf.add(prev.h, tf.mul(real, tf.sub(next.h, prev.h)));
+  const h: tf.Tensor2D = tf.add(prev.h, tf.mul(real, tf.sub(next.h, prev.h)));
   if (next.c === undefined || prev.c === undefined) return { h };
-  return { h, c: tf.add(prev.c, tf.mul(real, tf.sub(next.c, prev.c))) };
+  const c: tf.Tensor2D = tf.add(prev.c, tf.mul(real, tf.sub(next.c, prev.c)));
+  return { h, c };
 }
 
 export function detachState(state: CellState): CellState {

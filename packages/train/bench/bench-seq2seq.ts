@@ -1,0 +1,171 @@
+/**
+ * The benchmark's own one-layer LSTM seq2seq, built to swap the recurrent implementation and nothing else. The
+ * product's Seq2SeqModel is timed as it is; this model is there to show what each fused kernel is worth on the
+ * same math (same structure as Seq2SeqModel with cell 'lstm', one layer, no attention, no dropout, teacher forcing
+ * p = 1, and as torch_seq2seq.py):
+ *
+ *   encoder: x_t = E_src[src_t]; (h, c) = LSTM(x_t, (h, c))            from zeros
+ *   decoder: y_t = E_tgt[tgtIn_t]; (h, c) = LSTM(y_t, (h, c))          from the encoder's final state
+ *   logits_t = h_t W_out + b_out; loss = masked mean NLL
+ *
+ * Recurrent implementations (`RecurrentPath`):
+ *   unrolled        tfjs ops per step: matmul, add, split, 3 sigmoid, 2 tanh, 3 mul, add (the reference)
+ *   fused-cell      wasm/cpu: one matmul + the fused `lstmGates` kernel per step;
+ *                   tensorflow: TF's LSTMBlockCell per step (matmul and gates in one kernel)
+ *   fused-sequence  tensorflow only: TF's BlockLSTMV2, one kernel for the whole sequence each way
+ * All three hoist the input projection out of the time loop (one matmul for every step) where they can.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng, type Rng } from '@bptt/data';
+import type { Seq2SeqBatch, Seq2SeqForwardOptions, Seq2SeqForwardResult, TrainableSeq2Seq } from '@bptt/models';
+import { lstmGates } from '../../models/src/fused/index.ts';
+import { nativeLstmCell, nativeLstmSequence, prepareNativeLstmCell, type LstmWeights } from '../../models/src/native/index.ts';
+
+export const RECURRENT_PATHS = ['unrolled', 'fused-cell', 'fused-sequence'] as const;
+export type RecurrentPath = (typeof RECURRENT_PATHS)[number];
+
+export interface BenchSizes {
+  readonly hidden: number;
+  readonly embedding: number;
+  readonly vocab: number;
+}
+
+interface LstmLayer {
+  readonly kernel: tf.Variable; // [E, 4H], gate blocks (i, f, g, o)
+  readonly recurrentKernel: tf.Variable; // [H, 4H]
+  readonly bias: tf.Variable; // [4H]
+}
+
+function uniform(rng: Rng, shape: number[], bound: number): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.variable(tf.tensor(Float32Array.from({ length: size }, () => (2 * rng.next() - 1) * bound), shape));
+}
+
+function normal(rng: Rng, shape: number[]): tf.Variable {
+  const size = shape.reduce((a, b) => a * b, 1);
+  return tf.variable(tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape));
+}
+
+/** Whether `path` can run on the active backend. */
+export function pathRunsOn(path: RecurrentPath, backend: string): boolean {
+  return path !== 'fused-sequence' || backend === 'tensorflow';
+}
+
+export class BenchSeq2Seq implements TrainableSeq2Seq {
+  private readonly sourceEmbedding: tf.Variable;
+  private readonly targetEmbedding: tf.Variable;
+  private readonly encoder: LstmLayer;
+  private readonly decoder: LstmLayer;
+  private readonly outputWeight: tf.Variable;
+  private readonly outputBias: tf.Variable;
+  private readonly H: number;
+
+  constructor(
+    sizes: BenchSizes,
+    readonly path: RecurrentPath,
+    seed: number,
+  ) {
+    if (!pathRunsOn(path, tf.getBackend())) {
+      throw new Error(`BenchSeq2Seq: path '${path}' needs the tensorflow backend, the active one is '${tf.getBackend()}'`);
+    }
+    const { hidden: H, embedding: E, vocab: V } = sizes;
+    const rng = createRng(seed);
+    const bound = 1 / Math.sqrt(H); // PyTorch's nn.LSTM / nn.Linear default
+    const layer = (name: string): LstmLayer => ({
+      kernel: uniform(rng.fork(`${name}.W_ih`), [E, 4 * H], bound),
+      recurrentKernel: uniform(rng.fork(`${name}.W_hh`), [H, 4 * H], bound),
+      bias: uniform(rng.fork(`${name}.b`), [4 * H], bound),
+    });
+    this.H = H;
+    this.sourceEmbedding = normal(rng.fork('source.embedding'), [V, E]);
+    this.targetEmbedding = normal(rng.fork('target.embedding'), [V, E]);
+    this.encoder = layer('encoder');
+    this.decoder = layer('decoder');
+    this.outputWeight = uniform(rng.fork('output.W'), [H, V], bound);
+    this.outputBias = uniform(rng.fork('output.b'), [V], bound);
+  }
+
+  get trainableVariables(): readonly tf.Variable[] {
+    return [
+      this.sourceEmbedding,
+      this.targetEmbedding,
+      ...[this.encoder, this.decoder].flatMap((l) => [l.kernel, l.recurrentKernel, l.bias]),
+      this.outputWeight,
+      this.outputBias,
+    ];
+  }
+
+  forward(batch: Seq2SeqBatch, options: Seq2SeqForwardOptions): Seq2SeqForwardResult {
+    if (options.teacherForcing.ratio !== 1) {
+      throw new Error(`BenchSeq2Seq: only teacher forcing ratio 1 is benchmarked, got ${options.teacherForcing.ratio}`);
+    }
+    const [B] = batch.source.shape;
+    const zeros = tf.zeros([B, this.H]) as tf.Tensor2D;
+    const encoded = this.runLayer(this.encoder, this.embed(this.sourceEmbedding, batch.source), { h: zeros, c: zeros });
+    const decoded = this.runLayer(this.decoder, this.embed(this.targetEmbedding, batch.targetIn), encoded.final);
+    // decoded.outputs: [T, B, H] time-major; the targets follow the same order.
+    const rows = tf.reshape(decoded.outputs, [-1, this.H]) as tf.Tensor2D;
+    const logits = tf.add(tf.matMul(rows, this.outputWeight as tf.Tensor2D), this.outputBias) as tf.Tensor2D;
+    const targets = tf.reshape(tf.transpose(batch.targetOut), [-1]) as tf.Tensor1D;
+    const mask = tf.reshape(tf.transpose(batch.targetMask), [-1]) as tf.Tensor1D;
+    const V = logits.shape[1];
+    const picked = tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(targets, V)), 1);
+    const nllSum = tf.sum(tf.mul(tf.neg(picked), mask)) as tf.Scalar;
+    // The token count is known from the batch shape here (no padding in benchmark data), so no read-back.
+    const tokenCount = batch.targetMask.shape[0] * batch.targetMask.shape[1];
+    return { loss: tf.div(nllSum, tokenCount) as tf.Scalar, nllSum, tokenCount };
+  }
+
+  /** tokens [B, T] -> embeddings, time-major [T, B, E]. */
+  private embed(table: tf.Variable, tokens: tf.Tensor2D): tf.Tensor3D {
+    const [B, T] = tokens.shape;
+    const flat = tf.reshape(tf.transpose(tokens), [-1]) as tf.Tensor1D;
+    return tf.reshape(tf.gather(table, flat), [T, B, -1]) as tf.Tensor3D;
+  }
+
+  private runLayer(layer: LstmLayer, x: tf.Tensor3D, initial: { h: tf.Tensor2D; c: tf.Tensor2D }): { outputs: tf.Tensor3D; final: { h: tf.Tensor2D; c: tf.Tensor2D } } {
+    const [T, B, E] = x.shape;
+    const weights: LstmWeights = {
+      kernel: layer.kernel as tf.Tensor2D,
+      recurrentKernel: layer.recurrentKernel as tf.Tensor2D,
+      bias: layer.bias as tf.Tensor1D,
+    };
+    if (this.path === 'fused-sequence') {
+      const { h, c } = nativeLstmSequence(x, initial.h, initial.c, weights);
+      const last = (s: tf.Tensor3D) => tf.reshape(tf.slice(s, [T - 1, 0, 0], [1, B, this.H]), [B, this.H]) as tf.Tensor2D;
+      return { outputs: h, final: { h: last(h), c: last(c) } };
+    }
+    let { h, c } = initial;
+    const outputs: tf.Tensor2D[] = [];
+    if (this.path === 'fused-cell' && tf.getBackend() === 'tensorflow') {
+      // LSTMBlockCell multiplies [x, h] by [W; U] itself, so the input projection is not hoisted here.
+      const prepared = prepareNativeLstmCell(weights);
+      const steps = tf.unstack(x) as tf.Tensor2D[];
+      for (const xt of steps) {
+        ({ h, c } = nativeLstmCell(xt, h, c, prepared));
+        outputs.push(h);
+      }
+      return { outputs: tf.stack(outputs) as tf.Tensor3D, final: { h, c } };
+    }
+    // One matmul for every step's input projection: [T·B, E] x [E, 4H].
+    const projected = tf.add(tf.matMul(tf.reshape(x, [T * B, E]) as tf.Tensor2D, weights.kernel), weights.bias) as tf.Tensor2D;
+    const xProj = tf.unstack(tf.reshape(projected, [T, B, 4 * this.H])) as tf.Tensor2D[];
+    for (const xt of xProj) {
+      const hProj = tf.matMul(h, weights.recurrentKernel) as tf.Tensor2D;
+      ({ h, c } = this.path === 'fused-cell' ? lstmGates(xt, hProj, c) : unrolledGates(xt, hProj, c));
+      outputs.push(h);
+    }
+    return { outputs: tf.stack(outputs) as tf.Tensor3D, final: { h, c } };
+  }
+
+  dispose(): void {
+    tf.dispose(this.trainableVariables as tf.Variable[]);
+  }
+}
+
+/** PyTorch's LSTM step after its matmuls, one tfjs op per term (what the fused kernels replace). */
+function unrolledGates(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D } {
+  const [i, f, g, o] = tf.split(tf.add(xProj, hProj), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const cNext = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g))) as tf.Tensor2D;
+  return { h: tf.mul(tf.sigmoid(o), tf.tanh(cNext)) as tf.Tensor2D, c: cNext };
+}

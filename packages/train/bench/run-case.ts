@@ -1,0 +1,221 @@
+/**
+ * One benchmark process: starts one backend, then for each requested path trains a fresh model for
+ * warmup + steps optimizer steps with @bptt/train's own training loop (trainSeq2Seq: batch creation, forward,
+ * backward, Adam, loss read-back) and times every step; then profiles one more step. Prints one
+ * `RESULT {json}` line per path. main.ts runs one path per process so that peak RSS belongs to that path.
+ *
+ *   node --conditions=@bptt/source --import tsx packages/train/bench/run-case.ts \
+ *     --backend wasm --config reference --paths product,fused-cell --warmup 3 --steps 10 [--max-seconds 60]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { createRng } from '@bptt/data';
+import { makeSeq2SeqBatch, Seq2SeqModel, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
+import {
+  clipGradients,
+  createOptimizer,
+  lossAndGradients,
+  parseTrainConfig,
+  trainSeq2Seq,
+  type Seq2SeqSplit,
+} from '@bptt/train';
+import { BenchSeq2Seq, pathRunsOn, RECURRENT_PATHS, type RecurrentPath } from './bench-seq2seq.ts';
+import { benchConfig, type BenchConfig } from './configs.ts';
+import { median, profileStep, round, type StepProfile } from './measure.ts';
+import { startBackend } from './setup-backend.ts';
+
+export const BENCH_PATHS = ['product', ...RECURRENT_PATHS] as const;
+export type BenchPath = (typeof BENCH_PATHS)[number];
+
+export interface CaseResult {
+  readonly backend: BackendName;
+  readonly backendDetail: string;
+  readonly config: BenchConfig;
+  readonly path: BenchPath;
+  /** `product`: @bptt/models' Seq2SeqModel as shipped; the others: bench-seq2seq.ts with that recurrent path. */
+  readonly model: string;
+  readonly warmup: number;
+  readonly stepMs: readonly number[];
+  readonly medianMs: number;
+  readonly tokensPerSecond: number;
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+  /** Peak resident set of the process after this path ran, in MiB. */
+  readonly peakRssMiB: number;
+  /** 'path' when the process ran only this path; otherwise the peak is shared with the paths before it. */
+  readonly rssScope: 'path' | 'process';
+  readonly levers: Levers;
+  readonly profile: StepProfile;
+}
+
+export interface Levers {
+  readonly fusedGates: boolean;
+  readonly inputProjection: string;
+  readonly kernelsPerTimeStep: number;
+  readonly matMulsPerStep: number;
+  readonly transposedMatMulsPerStep: number;
+  readonly syncsPerStep: number;
+}
+
+const SEED = 0;
+const PRODUCT_MODEL = '@bptt/models Seq2SeqModel (lstm, 1 layer, no attention, no dropout)';
+
+function trainConfig(config: BenchConfig, steps: number) {
+  return parseTrainConfig({
+    seed: SEED,
+    batchSize: config.B,
+    epochs: 1,
+    maxSteps: steps,
+    optimizer: { type: 'adam', lr: 1e-3 },
+    // The PyTorch peer neither clips nor evaluates; neither do we, so the step is the same work.
+    clip: { mode: 'none' },
+    teacherForcing: { type: 'constant', ratio: 1 },
+    evalEvery: steps,
+    diagnostics: { every: 0 },
+  });
+}
+
+/** Random tokens (ids 4..V-1: PAD, BOS, EOS, UNK excluded) sized so batching gives exactly T steps each side. */
+function randomSplit(config: BenchConfig, examples: number): Seq2SeqSplit {
+  const rng = createRng(`bench:${config.name}`);
+  const sequence = () => Array.from({ length: config.T - 1 }, () => rng.int(4, config.V - 1));
+  // Batching appends EOS to the source (S = T) and BOS/EOS around the target (T decoder steps).
+  return { source: Array.from({ length: examples }, sequence), target: Array.from({ length: examples }, sequence) };
+}
+
+function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq2Seq & { dispose(): void }; description: string } {
+  if (path === 'product') {
+    const model = new Seq2SeqModel({
+      config: { cell: 'lstm', embeddingDim: config.E, hiddenDim: config.H, layers: 1, attention: 'none' },
+      sourceVocabSize: config.V,
+      targetVocabSize: config.V,
+      seed: SEED,
+    });
+    return { model, description: PRODUCT_MODEL };
+  }
+  const model = new BenchSeq2Seq({ hidden: config.H, embedding: config.E, vocab: config.V }, path, SEED);
+  return { model, description: `bench-seq2seq.ts, recurrent path '${path}'` };
+}
+
+function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
+  switch (path) {
+    case 'product':
+    case 'unrolled':
+      return { fusedGates: false, inputProjection: 'one matmul for all steps' };
+    case 'fused-cell':
+      return backend === 'tensorflow'
+        ? { fusedGates: true, inputProjection: 'inside LSTMBlockCell, per step' }
+        : { fusedGates: true, inputProjection: 'one matmul for all steps' };
+    case 'fused-sequence':
+      return { fusedGates: true, inputProjection: 'inside BlockLSTMV2, whole sequence' };
+  }
+}
+
+async function runPath(backend: BackendName, backendDetail: string, config: BenchConfig, path: BenchPath, warmup: number, steps: number, maxSeconds: number, rssScope: 'path' | 'process'): Promise<CaseResult> {
+  const total = warmup + steps;
+  const train = randomSplit(config, config.B * (total + 2));
+  const { model, description } = buildModel(path, config);
+  try {
+    // Timed: @bptt/train's loop, exactly as a training run uses it; a step ends when its progress event fires.
+    const stamps: number[] = [];
+    const losses: number[] = [];
+    const deadline = performance.now() + maxSeconds * 1000;
+    const started = performance.now();
+    await trainSeq2Seq({
+      model,
+      config: trainConfig(config, total),
+      data: { train },
+      onProgress: (event) => {
+        stamps.push(performance.now());
+        losses.push(event.loss);
+        // A slow backend gets fewer timed steps rather than an endless run (at least three are kept).
+        if (performance.now() > deadline && stamps.length >= warmup + 3) throw new StopTiming();
+      },
+    }).catch((error: unknown) => {
+      if (!(error instanceof StopTiming)) throw error;
+    });
+    const stepMs = stamps.map((t, k) => round(t - (k === 0 ? started : (stamps[k - 1] as number)), 2)).slice(warmup);
+    const medianMs = median(stepMs);
+
+    // Profiled: one more step composed from the same @bptt/train pieces the loop calls, in the same order.
+    const parsed = trainConfig(config, 1);
+    const optimizer = createOptimizer(parsed.optimizer, model.trainableVariables);
+    const indices = Array.from({ length: config.B }, (_, i) => i);
+    const options: Seq2SeqForwardOptions = { training: true, teacherForcing: { ratio: 1 } };
+    const step = () => {
+      const batch = makeSeq2SeqBatch(train, indices);
+      const { loss, grads } = lossAndGradients(model.trainableVariables, () => model.forward(batch, options).loss);
+      loss.dataSync(); // the loop reads every step's loss
+      const clip = clipGradients(grads, parsed.clip);
+      optimizer.apply(clip.grads, parsed.optimizer.lr);
+      tf.dispose([loss, ...grads, ...clip.grads, ...(Object.values(batch) as tf.Tensor[])]);
+    };
+    step(); // creates Adam's moment estimates, which a steady-state step does not
+    const profile = await profileStep(step);
+    const timeSteps = 2 * config.T;
+    return {
+      backend,
+      backendDetail,
+      config,
+      path,
+      model: description,
+      warmup,
+      stepMs,
+      medianMs,
+      tokensPerSecond: Math.round((config.B * config.T) / (medianMs / 1000)),
+      firstLoss: round(losses[0] ?? Number.NaN, 4),
+      lastLoss: round(losses[losses.length - 1] ?? Number.NaN, 4),
+      peakRssMiB: round(process.resourceUsage().maxRSS / 1024, 1),
+      rssScope,
+      levers: {
+        ...declaredLevers(path, backend),
+        kernelsPerTimeStep: round(profile.kernels / timeSteps, 1),
+        matMulsPerStep: profile.matMuls,
+        transposedMatMulsPerStep: profile.transposedMatMuls,
+        syncsPerStep: profile.syncs,
+      },
+      profile,
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+class StopTiming extends Error {}
+
+function argument(argv: readonly string[], name: string): string | undefined {
+  const at = argv.indexOf(`--${name}`);
+  return at < 0 ? undefined : argv[at + 1];
+}
+
+function positiveInt(argv: readonly string[], name: string, fallback: number): number {
+  const raw = argument(argv, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`run-case: --${name} must be a non-negative integer, got '${raw}'`);
+  return value;
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  const backend = argument(argv, 'backend') as BackendName | undefined;
+  if (backend === undefined || !['tensorflow', 'wasm', 'cpu'].includes(backend)) {
+    throw new Error(`run-case: --backend must be tensorflow, wasm or cpu, got '${backend ?? ''}'`);
+  }
+  const config = benchConfig(argument(argv, 'config') ?? 'reference');
+  const paths = (argument(argv, 'paths') ?? 'product').split(',') as BenchPath[];
+  for (const path of paths) {
+    if (!(BENCH_PATHS as readonly string[]).includes(path)) throw new Error(`run-case: unknown path '${path}' (expected ${BENCH_PATHS.join(', ')})`);
+  }
+  const warmup = positiveInt(argv, 'warmup', 3);
+  const steps = Math.max(1, positiveInt(argv, 'steps', 10));
+  const maxSeconds = positiveInt(argv, 'max-seconds', 120);
+
+  const info = await startBackend(backend);
+  const detail = info.wasm === undefined ? `${info.name} ${info.versions.backend}` : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}`;
+  for (const path of paths) {
+    if (path !== 'product' && !pathRunsOn(path, backend)) continue;
+    const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
+    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+  }
+}
+
+await main(process.argv.slice(2));
