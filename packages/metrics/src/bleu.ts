@@ -19,6 +19,7 @@ import {
   formatBleu,
   lengthRatio,
 } from './bleu-format.ts';
+import { correctlyRoundedExp, correctlyRoundedLog } from './correctly-rounded.ts';
 import { MetricsInputError } from './errors.ts';
 import { pyRstrip } from './python-compat.ts';
 import { BLEU_TOKENIZERS, type BleuTokenizerName } from './tokenize-13a.ts';
@@ -83,12 +84,13 @@ export interface BleuScoreParts {
 
 /** sacreBLEU's `my_log`: log(0) is floored to a huge negative number instead of -Infinity. */
 function flooredLog(x: number): number {
-  return x === 0 ? -9999999999 : Math.log(x);
+  return x === 0 ? -9999999999 : correctlyRoundedLog(x);
 }
 
 /**
- * BLEU from summed statistics: sacreBLEU's `BLEU.compute_bleu`, step for step (including the order of floating
- * point operations, so results agree to the last bit wherever Math.log/Math.exp agree with C's libm).
+ * BLEU from summed statistics: sacreBLEU's `BLEU.compute_bleu`, step for step, including the order of floating
+ * point operations. log and exp are correctly rounded (see correctly-rounded.ts) because V8's Math.log/Math.exp
+ * differ from glibc's in the last bit far more often than glibc differs from the exact result.
  */
 export function computeBleu(
   statistics: BleuStatistics,
@@ -104,7 +106,7 @@ export function computeBleu(
   const totals = [...statistics.total];
 
   let bp = 1.0;
-  if (sysLen < refLen) bp = sysLen > 0 ? Math.exp(1 - refLen / sysLen) : 0.0;
+  if (sysLen < refLen) bp = sysLen > 0 ? correctlyRoundedExp(1 - refLen / sysLen) : 0.0;
 
   const precisions = new Array<number>(maxOrder).fill(0.0);
   // No unigram matches means no matches at all: score 0 and unsmoothed zero precisions (sacreBLEU issue #141).
@@ -136,7 +138,7 @@ export function computeBleu(
 
   let logSum = 0;
   for (const p of precisions.slice(0, effOrder)) logSum += flooredLog(p);
-  const score = bp * Math.exp(logSum / effOrder);
+  const score = bp * correctlyRoundedExp(logSum / effOrder);
   return { score, counts, totals, precisions, bp, sysLen, refLen };
 }
 

@@ -73,25 +73,19 @@ export function correctlyRoundedLog(x: number): number {
   if (x === Infinity) return Infinity;
   if (x === 1) return 0;
 
-  // x = m * 2^k with m in [sqrt(1/2), sqrt(2)); scale subnormals into the normal range first.
+  // x = m * 2^k with m in [sqrt(1/2), sqrt(2)), read off the bits; subnormals are scaled up first.
   let k = 0;
-  let m = x;
-  if (m < 2 ** -1022) {
-    m *= 2 ** 54;
+  let scaled = x;
+  if (scaled < 2 ** -1022) {
+    scaled *= 2 ** 54;
     k -= 54;
   }
-  const exponent = Math.floor(Math.log2(m));
-  m /= 2 ** exponent;
-  k += exponent;
-  // Math.log2 may land one off near powers of two; fix m into [1, 2) exactly (scaling by 2 is exact).
-  while (m >= 2) {
-    m /= 2;
-    k++;
-  }
-  while (m < 1) {
-    m *= 2;
-    k--;
-  }
+  const bits = new DataView(new ArrayBuffer(8));
+  bits.setFloat64(0, scaled);
+  const high = bits.getUint32(0);
+  k += ((high >>> 20) & 0x7ff) - 1023;
+  bits.setUint32(0, (high & 0x800fffff) | (1023 << 20)); // same mantissa, exponent 0: m in [1, 2)
+  let m = bits.getFloat64(0);
   if (m > Math.SQRT2) {
     m /= 2;
     k++;
@@ -134,8 +128,17 @@ export function correctlyRoundedExp(x: number): number {
   for (let n = INVERSE_FACTORIALS.length - 2; n >= 0; n--) series = ddAdd(ddMul(series, r), INVERSE_FACTORIALS[n]!);
 
   const [hi, lo] = series;
-  if (k >= -1021 && k <= 1023) return (hi + lo) * 2 ** k; // scaling a normal result by 2^k is exact
-  // Overflow/underflow edges: scale in two exact-as-possible steps.
-  const half = Math.trunc(k / 2);
-  return (hi + lo) * 2 ** half * 2 ** (k - half);
+  const value = hi + lo; // e^r rounded once, in [0.7, 1.5)
+  if (k > 1023) return value * 2 ** 1023 * 2 ** (k - 1023); // 2^k alone would overflow
+  const result = value * 2 ** k; // exact scaling while the result stays normal
+  if (result >= 2 ** -1022) return result;
+  // Subnormal result: round once, on the subnormal grid (multiples of 2^-1074), not twice.
+  const shift = k + 1074;
+  const whole = hi * 2 ** shift; // exact: a positive power-of-two scaling of normal numbers
+  const rest = lo * 2 ** shift;
+  let units = Math.floor(whole);
+  const fraction = whole - units + rest;
+  if (fraction > 0.5 || (fraction === 0.5 && units % 2 === 1)) units++;
+  else if (fraction < -0.5 || (fraction === -0.5 && units % 2 === 1)) units--;
+  return units * 2 ** -1074;
 }

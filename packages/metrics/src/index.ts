@@ -8,6 +8,7 @@ export * from './bleu-statistics.ts';
 export * from './tokenize-13a.ts';
 export * from './version.ts';
 export * from './python-compat.ts';
+export * from './correctly-rounded.ts';
 export * from './edit-distance.ts';
 export * from './alignment.ts';
 export * from './error-rates.ts';

@@ -5,6 +5,7 @@
  *
  * Grids are either one sequence (`number[]`) or a batch of sequences (`number[][]`, rows may differ in length).
  */
+import { correctlyRoundedExp } from './correctly-rounded.ts';
 import { MetricsInputError } from './errors.ts';
 
 export type NumberGrid = ArrayLike<number> | ReadonlyArray<ArrayLike<number>>;
@@ -19,12 +20,12 @@ function rowsOf<T>(grid: ArrayLike<T> | ReadonlyArray<ArrayLike<T>>): ReadonlyAr
   return isNested(grid) ? grid : [grid as ArrayLike<T>];
 }
 
-/** exp(mean negative log-likelihood per token), natural log. */
+/** exp(mean negative log-likelihood per token), natural log (correctly rounded, as Python's math.exp nearly always is). */
 export function perplexity(meanNegativeLogLikelihood: number): number {
   if (typeof meanNegativeLogLikelihood !== 'number' || Number.isNaN(meanNegativeLogLikelihood) || meanNegativeLogLikelihood < 0) {
     throw new MetricsInputError('perplexity', 'meanNegativeLogLikelihood', meanNegativeLogLikelihood, 'must be a non-negative number (nats per token)');
   }
-  return Math.exp(meanNegativeLogLikelihood);
+  return correctlyRoundedExp(meanNegativeLogLikelihood);
 }
 
 export interface NllTotals {

@@ -22,6 +22,8 @@ export interface RunDeclarationInput {
   /** The default export of a dataset file of the same pipeline. */
   readonly dataset: DatasetHandle;
   readonly description?: string;
+  readonly label?: string;
+  readonly groups?: readonly string[];
   readonly onDivergence?: 'fail' | 'record';
   readonly model: z.input<typeof Seq2SeqModelConfigSchema> | z.input<typeof LanguageModelConfigSchema>;
   readonly train: z.input<typeof trainConfigSchema>;

@@ -49,6 +49,10 @@ export const DatasetDeclarationSchema = z.strictObject({
 const runFields = {
   dataset: DeclarationRefSchema,
   description: z.string().optional(),
+  /** Short name in the report's tables and legends; default: the run's folder name. */
+  label: z.string().optional(),
+  /** The report sections (questions) this run answers, e.g. ['attention', 'teacher-forcing']. */
+  groups: z.array(z.string()).default([]),
   onDivergence: z.enum(['fail', 'record']).default('fail'),
   train: trainConfigSchema,
   evaluate: EvaluateConfigSchema.prefault({}),
