@@ -15,7 +15,6 @@ describe('formatFixed (Python f"{x:.Nf}")', () => {
   it('rounds by the exact binary value, which is rarely the decimal literal', () => {
     // 2.675 is stored as 2.67499999999999982236431605997495353221893310546875.
     expect(formatFixed(2.675, 2)).toBe('2.67');
-    // 1.0000000000000002 is just above 1.
     expect(formatFixed(0.05, 1)).toBe('0.1');
     expect(formatFixed(0.15, 1)).toBe('0.1');
     expect(formatFixed(0.25, 1)).toBe('0.2');
