@@ -27,7 +27,7 @@ function exactMatch(model: Seq2SeqModel, split: Seq2SeqSplit): number {
 }
 
 it('learns the reverse task of length 10 to >= 99% exact match', async () => {
-  const backend = await initBackend(backendChoiceFromEnv('wasm'));
+  const backend = await initBackend(backendChoiceFromEnv(process.env, 'wasm'));
   const dataset = tokenizeDataset(
     synthesize({ task: 'reverse', seed: 1, alphabetSize: 10, length: { min: 10, max: 10 }, sizes: { train: 4000, valid: 200, test: 500 } }),
   );
@@ -44,8 +44,10 @@ it('learns the reverse task of length 10 to >= 99% exact match', async () => {
     config: {
       seed: 1,
       batchSize: 32,
-      epochs: 3,
-      optimizer: { type: 'adam', lr: 0.005 },
+      epochs: 4,
+      optimizer: { type: 'adam', lr: 0.01 },
+      // Decaying to zero lets the last epoch polish the few long-tail mistakes that cost exact match.
+      lrSchedule: { type: 'linear', warmupSteps: 50 },
       clip: { mode: 'norm', max: 1 },
       evalEvery: 125,
       diagnostics: { every: 125, batchSize: 8 },
@@ -62,7 +64,7 @@ it('learns the reverse task of length 10 to >= 99% exact match', async () => {
   expect(accuracy).toBeGreaterThanOrEqual(0.99);
   expect(result.history.evaluations.at(-1)?.validLoss).toBeLessThan(0.05);
   // Gradient flow was measured on the real model: 11 encoder and 11 decoder steps (10 symbols + EOS).
-  expect(result.diagnostics.map((d) => d.step)).toEqual([0, 125, 250, 375]);
+  expect(result.diagnostics.map((d) => d.step)).toEqual([0, 125, 250, 375, 500]);
   expect(result.diagnostics[0]?.encoder).toHaveLength(11);
   expect(result.diagnostics[0]?.decoder).toHaveLength(11);
 }, 300_000);

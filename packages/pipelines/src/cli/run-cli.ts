@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import * as NodeFileSystem from '@effect/platform-node/NodeFileSystem';
 import { runBleuCommand, runEditDistanceCommand } from '@bptt/metrics';
-import { initBackend } from '@bptt/models';
 import { backendChoiceFrom, tensorBackendLayer } from '../framework/backend.ts';
 import { progressLayer } from '../framework/progress.ts';
 import { runStage } from '../framework/stage.ts';
@@ -50,6 +49,7 @@ export async function runCli(argv: readonly string[], env: CliEnvironment): Prom
         return 0;
       }
       case 'backend': {
+        const { initBackend } = await import('@bptt/models');
         const info = await initBackend(backendChoiceFrom(stringFlag(parseArgs(rest), 'backend')));
         out(`${JSON.stringify(info, null, 2)}\n`);
         return 0;
@@ -73,8 +73,9 @@ async function stageCommand(argv: readonly string[], env: CliEnvironment, err: (
   const args = parseArgs(argv);
   const [stageName, file] = args.positionals;
   if (!stageName || !file) throw new Error(`bptt stage needs <stage> <declaration.ts>\n${USAGE}`);
-  const definition = STAGES[stageName as keyof typeof STAGES];
-  if (!definition) throw new Error(`unknown stage "${stageName}" (stages: ${Object.keys(STAGES).join(', ')})`);
+  const load = STAGES[stageName as keyof typeof STAGES];
+  if (!load) throw new Error(`unknown stage "${stageName}" (stages: ${Object.keys(STAGES).join(', ')})`);
+  const definition = await load();
   const choice = backendChoiceFrom(stringFlag(args, 'backend'));
   const expectedHash = stringFlag(args, 'config-hash');
   const program = runStage(definition, { workspaceRoot: env.workspaceRoot, file, ...(expectedHash ? { expectedHash } : {}) }).pipe(

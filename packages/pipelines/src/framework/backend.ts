@@ -3,7 +3,7 @@
  * (synthesis, tokenisation, reports) never pay for loading TensorFlow.js.
  */
 import { Context, Effect, Layer } from 'effect';
-import { initBackend, type BackendChoice, type BackendInfo } from '@bptt/models';
+import type { BackendChoice, BackendInfo } from '@bptt/models';
 import { StageFailure } from './errors.ts';
 
 export interface TensorBackendShape {
@@ -28,7 +28,7 @@ export function backendChoiceFrom(flag: string | undefined, env: NodeJS.ProcessE
 export function tensorBackendLayer(requested: BackendChoice): Layer.Layer<TensorBackend> {
   let initialised: Promise<BackendInfo> | undefined;
   const ensure = Effect.tryPromise({
-    try: () => (initialised ??= initBackend(requested)),
+    try: () => (initialised ??= import('@bptt/models').then(({ initBackend }) => initBackend(requested))),
     catch: (cause) => new StageFailure({ stage: 'backend', reason: `cannot start the "${requested}" tensor backend: ${String(cause)}`, cause }),
   });
   return Layer.succeed(TensorBackend, { requested, ensure });
