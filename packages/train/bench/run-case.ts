@@ -209,8 +209,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const steps = Math.max(1, positiveInt(argv, 'steps', 10));
   const maxSeconds = positiveInt(argv, 'max-seconds', 120);
 
-  const info = await startBackend(backend);
-  const detail = info.wasm === undefined ? `${info.name} ${info.versions.backend}` : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}`;
+  const { info, extraKernels } = await startBackend(backend, !argv.includes('--no-extra-kernels'));
+  const kernels = [...(info.wasm?.kernelFixes ?? []), ...extraKernels];
+  const detail =
+    info.wasm === undefined
+      ? `${info.name} ${info.versions.backend}`
+      : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernels: ${kernels.join('; ')}`;
   for (const path of paths) {
     if (path !== 'product' && !pathRunsOn(path, backend)) continue;
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');

@@ -6,6 +6,9 @@
  * - BatchMatMul with transposeA/transposeB: the wasm kernel handles the flags with a slow strided loop (about 10x
  *   slower than the plain path), and matMul's gradient always uses them (dA = dY Bᵀ, dB = Aᵀ dY). The fix
  *   transposes the flagged operand with the wasm Transpose kernel, then runs the fast plain kernel.
+ * - Slice, SplitV, Unpack: the wasm Slice reads its input with `readSync`, which COPIES the whole input out of the
+ *   heap for every slice; tf.unstack of [T, B, 4H] then costs T full copies (O(T²)) and every tf.split of the
+ *   gates copies them four times. The replacements copy only the sliced elements, through heap views.
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -16,7 +19,11 @@ interface WasmBackendLike {
   disposeData(dataId: object): boolean;
 }
 
-export const WASM_KERNEL_FIXES = ['UnsortedSegmentSum (JS, for gather gradients)', 'BatchMatMul transpose fast path'] as const;
+export const WASM_KERNEL_FIXES = [
+  'UnsortedSegmentSum (JS, for gather gradients)',
+  'BatchMatMul transpose fast path',
+  'Slice/SplitV/Unpack without whole-input copies',
+] as const;
 
 const BACKEND = 'wasm';
 let registered = false;
@@ -26,6 +33,7 @@ export function registerWasmKernelFixes(): void {
   if (registered) return;
   registerUnsortedSegmentSum();
   registerTransposeFreeBatchMatMul();
+  registerCopyFreeSlicing();
   registered = true;
 }
 
@@ -92,5 +100,85 @@ function registerTransposeFreeBatchMatMul(): void {
       if (transposeB) wasm.disposeData(bPlain.dataId);
       return out;
     },
+  });
+}
+
+/** Copies x[begin : begin + size] (any rank, numeric dtypes) into a new output, reading x through heap views. */
+function sliceOnHeap(wasm: WasmBackendLike, x: tf.TensorInfo, begin: readonly number[], size: readonly number[]): tf.TensorInfo {
+  const out = wasm.makeOutput([...size], x.dtype);
+  const total = size.reduce((a, b) => a * b, 1);
+  if (total === 0) return out;
+  const outValues = wasm.typedArrayFromHeap(out);
+  const values = wasm.typedArrayFromHeap(x);
+  const rank = x.shape.length;
+  const strides = new Array<number>(rank).fill(1);
+  for (let d = rank - 2; d >= 0; d--) strides[d] = (strides[d + 1] as number) * (x.shape[d + 1] as number);
+  // Merge trailing dimensions that are taken whole into one contiguous run.
+  let runDims = 1;
+  let run = size[rank - 1] as number;
+  while (runDims < rank && size[rank - runDims] === x.shape[rank - runDims] && begin[rank - runDims] === 0) {
+    run *= size[rank - runDims - 1] as number;
+    runDims++;
+  }
+  const outer = rank - runDims; // dimensions iterated one by one
+  const index = new Array<number>(outer).fill(0);
+  const runStart = (begin as number[]).slice(outer).reduce((acc, b, k) => acc + b * (strides[outer + k] as number), 0);
+  for (let o = 0; o < total; o += run) {
+    let offset = runStart;
+    for (let d = 0; d < outer; d++) offset += ((begin[d] as number) + (index[d] as number)) * (strides[d] as number);
+    outValues.set(values.subarray(offset, offset + run), o);
+    for (let d = outer - 1; d >= 0; d--) {
+      index[d] = (index[d] as number) + 1;
+      if ((index[d] as number) < (size[d] as number)) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+function registerCopyFreeSlicing(): void {
+  const replace = (kernelName: string, kernelFunc: tf.KernelFunc) => {
+    const original = tf.getKernel(kernelName, BACKEND);
+    if (original === undefined) throw new Error(`wasm kernels: ${kernelName} is not registered`);
+    tf.unregisterKernel(kernelName, BACKEND);
+    tf.registerKernel({
+      ...original,
+      // Strings live outside the heap: leave them to the original kernel.
+      kernelFunc: (args) => ((args.inputs as Record<string, tf.TensorInfo>)[kernelName === tf.Unpack ? 'value' : 'x']?.dtype === 'string' ? original.kernelFunc(args) : kernelFunc(args)),
+    });
+  };
+  replace(tf.Slice, ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
+    const [b, s] = tf.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
+    return sliceOnHeap(backend as unknown as WasmBackendLike, x, b, s);
+  });
+  replace(tf.SplitV, ({ inputs, backend, attrs }) => {
+    const { x } = inputs as { x: tf.TensorInfo };
+    const { numOrSizeSplits, axis } = attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0] as number;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((part) => {
+      const size = [...x.shape];
+      size[ax] = part;
+      const out = sliceOnHeap(backend as unknown as WasmBackendLike, x, begin, size);
+      begin[ax] = (begin[ax] as number) + part;
+      return out;
+    });
+  });
+  replace(tf.Unpack, ({ inputs, backend, attrs }) => {
+    const { value } = inputs as { value: tf.TensorInfo };
+    const rank = value.shape.length;
+    const ax = (((attrs as unknown as { axis: number }).axis % rank) + rank) % rank;
+    const outShape = value.shape.filter((_, d) => d !== ax);
+    const begin = new Array<number>(rank).fill(0);
+    const size = [...value.shape];
+    size[ax] = 1;
+    return Array.from({ length: value.shape[ax] as number }, (_, i) => {
+      begin[ax] = i;
+      const out = sliceOnHeap(backend as unknown as WasmBackendLike, value, begin, size);
+      return { dataId: out.dataId, dtype: out.dtype, shape: outShape };
+    });
   });
 }
