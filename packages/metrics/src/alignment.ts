@@ -88,9 +88,9 @@ export function countAlignment<T>(operations: readonly AlignmentOperation<T>[]):
 /**
  * Three aligned lines for a report, columns padded to equal width (by code points):
  * ```
- * REF: the cat is  on the mat
- * HYP: the cat sat on the ***
- *              S          D
+ * REF: ** the cat is  on the mat
+ * HYP: oh the cat sat on the ***
+ *      I          S          D
  * ```
  * `*` fills a missing side; S, D, I mark substitutions, deletions and insertions.
  */

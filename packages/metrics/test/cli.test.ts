@@ -111,19 +111,20 @@ describe('bptt edit-distance', () => {
 
   it('prints corpus CER and WER of line-aligned files', () => {
     const result = runEditDistanceCommand(['hyp.txt', 'ref.txt'], io(files));
-    // Characters: kitten/sitting 3 edits, sat/is 2 (s-a-t vs i-s: sub, sub... ) over 7 + 21 reference characters.
+    // Characters (nltk agrees): kitten/sitting 3 edits (2 S, 1 D), "sat"/"is" 3 (2 S, 1 I), over 7 + 21.
+    // Words: kitten/sitting 1 S, sat/is 1 S, over 1 + 6.
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe(
-      'CER = 17.86% (S = 4 D = 0 I = 1 edits = 5 ref_len = 28 hyp_len = 29 lines = 2)\n' +
-        'WER = 25.00% (S = 2 D = 0 I = 0 edits = 2 ref_len = 8 hyp_len = 8 lines = 2)\n',
+      'CER = 21.43% (S = 4 D = 1 I = 1 edits = 6 ref_len = 28 hyp_len = 28 lines = 2)\n' +
+        'WER = 28.57% (S = 2 D = 0 I = 0 edits = 2 ref_len = 7 hyp_len = 7 lines = 2)\n',
     );
   });
 
   it('prints JSON with --format json', () => {
     const result = runEditDistanceCommand(['hyp.txt', 'ref.txt', '-f', 'json', '--normalize', 'NFC'], io(files));
     expect(JSON.parse(result.stdout)).toEqual({
-      cer: { rate: 5 / 28, edits: 5, substitutions: 4, deletions: 0, insertions: 1, hits: 24, ref_len: 28, hyp_len: 29 },
-      wer: { rate: 0.25, edits: 2, substitutions: 2, deletions: 0, insertions: 0, hits: 6, ref_len: 8, hyp_len: 8 },
+      cer: { rate: 6 / 28, edits: 6, substitutions: 4, deletions: 1, insertions: 1, hits: 23, ref_len: 28, hyp_len: 28 },
+      wer: { rate: 2 / 7, edits: 2, substitutions: 2, deletions: 0, insertions: 0, hits: 5, ref_len: 7, hyp_len: 7 },
       lines: 2,
       normalize: 'NFC',
     });

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
-import { makeSeq2SeqBatch, Seq2SeqModel, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
+import { BackendUnavailableError, makeSeq2SeqBatch, Seq2SeqModel, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
 import {
   clipGradients,
   createOptimizer,
@@ -209,7 +209,18 @@ async function main(argv: readonly string[]): Promise<void> {
   const steps = Math.max(1, positiveInt(argv, 'steps', 10));
   const maxSeconds = positiveInt(argv, 'max-seconds', 120);
 
-  const { info, extraKernels } = await startBackend(backend, !argv.includes('--no-extra-kernels'));
+  let started: Awaited<ReturnType<typeof startBackend>>;
+  try {
+    started = await startBackend(backend, !argv.includes('--no-extra-kernels'));
+  } catch (error) {
+    // main.ts reads this line to report the backend as unavailable rather than failed.
+    if (error instanceof BackendUnavailableError) {
+      process.stdout.write(`UNAVAILABLE ${error.detail}\n`);
+      process.exit(3);
+    }
+    throw error;
+  }
+  const { info, extraKernels } = started;
   const kernels = [...(info.wasm?.kernelFixes ?? []), ...extraKernels];
   const detail =
     info.wasm === undefined

@@ -6,6 +6,8 @@
  * - BatchMatMul with transposeA/transposeB: the wasm kernel handles the flags with a slow strided loop (about 10x
  *   slower than the plain path), and matMul's gradient always uses them (dA = dY Bᵀ, dB = Aᵀ dY). The fix
  *   transposes the flagged operand with the wasm Transpose kernel, then runs the fast plain kernel.
+ * - Identity: the wasm kernel copies; the engine clones every tensor it saves for the backward pass, so each
+ *   recorded op paid a copy. Like the cpu backend, the replacement shares the data and bumps its reference count.
  * - Slice, SplitV, Unpack: the wasm Slice reads its input with `readSync`, which COPIES the whole input out of the
  *   heap for every slice; tf.unstack of [T, B, 4H] then costs T full copies (O(T²)) and every tf.split of the
  *   gates copies them four times. The replacements copy only the sliced elements, through heap views.
@@ -14,6 +16,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /** What the two kernels see of the wasm backend (its public surface in backend_wasm.d.ts). */
 interface WasmBackendLike {
+  incRef(dataId: object): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   disposeData(dataId: object): boolean;
@@ -23,6 +26,7 @@ export const WASM_KERNEL_FIXES = [
   'UnsortedSegmentSum (JS, for gather gradients)',
   'BatchMatMul transpose fast path',
   'Slice/SplitV/Unpack without whole-input copies',
+  'Identity by reference count (no copy)',
 ] as const;
 
 const BACKEND = 'wasm';
@@ -34,6 +38,7 @@ export function registerWasmKernelFixes(): void {
   registerUnsortedSegmentSum();
   registerTransposeFreeBatchMatMul();
   registerCopyFreeSlicing();
+  registerSharedIdentity();
   registered = true;
 }
 
@@ -180,5 +185,20 @@ function registerCopyFreeSlicing(): void {
       const out = sliceOnHeap(backend as unknown as WasmBackendLike, value, begin, size);
       return { dataId: out.dataId, dtype: out.dtype, shape: outShape };
     });
+  });
+}
+
+function registerSharedIdentity(): void {
+  const original = tf.getKernel(tf.Identity, BACKEND);
+  if (original === undefined) throw new Error('wasm kernels: Identity is not registered');
+  tf.unregisterKernel(tf.Identity, BACKEND);
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype === 'string') return original.kernelFunc(args);
+      (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+    },
   });
 }

@@ -6,6 +6,7 @@
  * `xProj = x W_ih + b_ih` arrives precomputed for all time steps.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { recurrentMatMul } from './recurrent-matmul.ts';
 
 export function gruStep(
   xProj: tf.Tensor2D, // [B, 3H] = x W_ih + b_ih
@@ -13,9 +14,10 @@ export function gruStep(
   h: tf.Tensor2D, // [B, H] state carried through z (no mask: Gal's masks sit on the weights' inputs)
   W_hh: tf.Tensor2D, // [H, 3H]
   b_hh: tf.Tensor1D, // [3H]
+  W_hhT?: tf.Tensor2D, // [3H, H], W_hh transposed once per sequence for the backward pass (optional)
 ): tf.Tensor2D {
   const H = h.shape[1];
-  const hProj = tf.add(tf.matMul(hIn, W_hh), b_hh); // [B, 3H]
+  const hProj = tf.add(recurrentMatMul(hIn, W_hh, W_hhT), b_hh); // [B, 3H]
   const [xrz, xn] = tf.split(xProj, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
   const [hrz, hn] = tf.split(hProj, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
   const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];

@@ -7,14 +7,16 @@
  * so a step costs one matmul. PyTorch's two biases b_ih + b_hh are folded into one `b`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { recurrentMatMul } from './recurrent-matmul.ts';
 
 export function lstmStep(
   xProj: tf.Tensor2D, // [B, 4H] = x W_ih + b
   h: tf.Tensor2D, // [B, H] state fed to the recurrence (dropout mask already applied)
   c: tf.Tensor2D, // [B, H]
   W_hh: tf.Tensor2D, // [H, 4H]
+  W_hhT?: tf.Tensor2D, // [4H, H], W_hh transposed once per sequence for the backward pass (optional)
 ): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  const gates = tf.add(xProj, tf.matMul(h, W_hh)); // [B, 4H]
+  const gates = tf.add(xProj, recurrentMatMul(h, W_hh, W_hhT)); // [B, 4H]
   const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
   const cNext: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
   const hNext: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(cNext));

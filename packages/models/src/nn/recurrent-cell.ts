@@ -19,6 +19,8 @@ export interface CellState {
 /** Per-forward-pass recurrent weights (DropConnect already applied) and hidden-state dropout mask. */
 export interface PreparedRecurrence {
   readonly W_hh: tf.Tensor2D;
+  /** W_hh transposed once per pass, for the backward pass's dh = dy W_hhᵀ (see recurrent-matmul.ts). */
+  readonly W_hhT: tf.Tensor2D;
   readonly hiddenMask: tf.Tensor2D | undefined;
   readonly site: string;
 }
@@ -62,8 +64,10 @@ export class RecurrentCell {
     const G = this.gates;
     const H = this.hiddenDim;
     const dropConnect = masks.weightDrop(`${this.name}.W_hh`, H, G * H);
+    const W_hh = masks.apply(`${this.name}.W_hh`, 'all', this.W_hh as tf.Tensor2D, dropConnect);
     return {
-      W_hh: masks.apply(`${this.name}.W_hh`, 'all', this.W_hh as tf.Tensor2D, dropConnect),
+      W_hh,
+      W_hhT: tf.transpose(W_hh),
       hiddenMask: masks.variational(`${this.name}.hidden`, batchSize, H),
       site: `${this.name}.hidden`,
     };
@@ -79,9 +83,9 @@ export class RecurrentCell {
     const hIn = masks.apply(rec.site, t, state.h, rec.hiddenMask);
     if (this.type === 'lstm') {
       if (state.c === undefined) throw new Error(`${this.name}: LSTM state without a cell state c`);
-      return lstmStep(xProj, hIn, state.c, rec.W_hh);
+      return lstmStep(xProj, hIn, state.c, rec.W_hh, rec.W_hhT);
     }
-    return { h: gruStep(xProj, hIn, state.h, rec.W_hh, this.b_hh as tf.Tensor1D) };
+    return { h: gruStep(xProj, hIn, state.h, rec.W_hh, this.b_hh as tf.Tensor1D, rec.W_hhT) };
   }
 }
 

@@ -51,7 +51,7 @@ export const trainStage: StageDefinition<RunConfig> = {
             if (config.kind === 'seq2seq' && data.kind === 'seq2seq' && model.kind === 'seq2seq') {
               return await trainSeq2Seq({ model, config: config.train, data: { train: data.encoded.train, valid: data.encoded.valid }, store, onProgress });
             }
-            if (config.kind === 'stream' && data.kind === 'stream' && model.kind === 'stream') {
+            if (config.kind === 'stream' && data.kind === 'stream' && model.kind === 'language-model') {
               return await trainStream({ model, config: config.train, data: { train: data.encoded.train, valid: data.encoded.valid }, store, onProgress });
             }
             throw new Error(`run kind ${config.kind} does not match dataset kind ${data.kind}`);

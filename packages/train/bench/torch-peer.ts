@@ -1,0 +1,84 @@
+/**
+ * The PyTorch peer (/work/shared/bench/torch_seq2seq.py, next to this repository as ../shared/bench/): run in the
+ * same bench run, on the same sizes, so our throughput is a ratio measured on the same machine at the same time.
+ * Nothing is copied from it; if it or torch is missing the bench says so and reports our figures alone.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { BenchConfig } from './configs.ts';
+
+export const TORCH_MODES = ['cell', 'fused'] as const;
+export type TorchMode = (typeof TORCH_MODES)[number];
+
+export interface TorchResult {
+  readonly mode: TorchMode;
+  readonly config: BenchConfig['name'];
+  readonly torch: string;
+  readonly threads: number;
+  readonly medianMs: number;
+  readonly tokensPerSecond: number;
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+  readonly peakRssMiB: number;
+}
+
+export type TorchAvailability = { readonly available: true; readonly script: string; readonly version: string } | { readonly available: false; readonly reason: string };
+
+export function defaultTorchScript(repoRoot: string): string {
+  return resolve(repoRoot, '..', 'shared', 'bench', 'torch_seq2seq.py');
+}
+
+export function torchAvailability(script: string): TorchAvailability {
+  if (!existsSync(script)) return { available: false, reason: `the PyTorch peer script is absent (looked for ${script})` };
+  try {
+    const version = execFileSync('python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    return { available: true, script, version };
+  } catch {
+    return { available: false, reason: 'python3 cannot import torch (python3 -m pip install torch)' };
+  }
+}
+
+/** Whether TensorFlow for Python is importable (a Keras peer is optional and not part of this bench). */
+export function kerasAvailability(): string {
+  const probe = spawnSync('python3', ['-c', 'import tensorflow'], { stdio: 'ignore' });
+  return probe.status === 0 ? 'TensorFlow for Python is importable, but this bench has no Keras peer script' : 'TensorFlow for Python is not importable; no Keras figures';
+}
+
+// Runs the peer in-process under runpy, then prints the interpreter's peak RSS (ru_maxrss is KiB on Linux), so
+// the peer's memory is measured the same way as ours without changing its script.
+const RSS_WRAPPER = [
+  'import resource, runpy, sys',
+  'script = sys.argv[1]',
+  'sys.argv = sys.argv[1:]',
+  "runpy.run_path(script, run_name='__main__')",
+  "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
+].join('\n');
+
+export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
+  const args = [
+    '-c', RSS_WRAPPER, script,
+    '--mode', mode,
+    '--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T),
+    '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads),
+  ];
+  const run = spawnSync('python3', args, { encoding: 'utf8', timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  const line = run.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  const rss = run.stdout?.split('\n').find((l) => l.startsWith('PEAK_RSS_KIB '));
+  if (run.status !== 0 || line === undefined || rss === undefined) {
+    const why = run.error?.message ?? run.stderr?.trim().split('\n').slice(-3).join(' | ') ?? `exit ${run.status}`;
+    throw new Error(`PyTorch peer (${mode}, ${config.name}) failed: ${why}`);
+  }
+  const result = JSON.parse(line.slice('RESULT '.length)) as { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
+  return {
+    mode,
+    config: config.name,
+    torch: result.torch,
+    threads: result.threads,
+    medianMs: result.median_ms,
+    tokensPerSecond: result.tokens_per_s,
+    firstLoss: result.first_loss,
+    lastLoss: result.last_loss,
+    peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+  };
+}
