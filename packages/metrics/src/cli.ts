@@ -136,6 +136,7 @@ function runBleu(parsed: ParsedArgs, io: CommandIo): { stdout: string; stderr: s
   const streams = readReferenceStreams(io, parsed.positionals, numRefs);
   const inputPath = parsed.values.get('input');
   const hypothesesSource = typeof inputPath === 'string' ? `hypothesis file ${inputPath}` : 'standard input';
+  const hypothesesLabel = typeof inputPath === 'string' ? hypothesesSource : 'standard input (hypotheses)';
   const hypotheses = typeof inputPath === 'string' ? fileLines(readWith(io, inputPath, 'hypothesis file')) : stdinLines(io.stdin);
   if (hypotheses.length === 0) throw new DataError(`${hypothesesSource} contains no sentence`);
   const tabbed = hypotheses.findIndex((line) => line.includes('\t'));
@@ -146,7 +147,7 @@ function runBleu(parsed: ParsedArgs, io: CommandIo): { stdout: string; stderr: s
   }
   for (const stream of streams) {
     if (stream.lines.length !== hypotheses.length) {
-      throw lineCountError('reference file', stream.path, stream.lines.length, hypothesesSource === 'standard input' ? 'standard input (hypotheses)' : hypothesesSource, hypotheses.length);
+      throw lineCountError('reference file', stream.path, stream.lines.length, hypothesesLabel, hypotheses.length);
     }
   }
 

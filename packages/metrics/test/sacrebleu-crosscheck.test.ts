@@ -179,6 +179,28 @@ describe.skipIf(!available)('cross-check with sacreBLEU 2.6.0 on random corpora'
   });
 });
 
+describe.skipIf(!available)('the CLI reads awkward files as the sacrebleu CLI does', () => {
+  const dir = available ? mkdtempSync(join(tmpdir(), 'bptt-bleu-lines-')) : '';
+  afterAll(() => {
+    if (dir !== '') rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['CRLF hypotheses without a final newline', 'a b c d\r\ne f g h', 'a b c d\ne f g x\n'],
+    ['CRLF references', 'a b c d\ne f g h\n', 'a b c d\r\ne f g h\r\n'],
+    ['a lone CR in the hypotheses', 'a b c d\re f g h\n', 'a b c d\ne f g h\n'],
+    ['a lone CR inside a reference line', 'a b c d\n', 'a b\rc d\n'],
+    ['empty lines and trailing spaces', 'a b c d  \n\n  e f g\n', 'a b c d\n\ne f g \n'],
+    ['an empty hypothesis stream', '', '\n'],
+  ])('%s', (_label, hyp, ref) => {
+    const refPath = join(dir, 'ref.txt');
+    writeFileSync(refPath, ref);
+    const theirs = runPython(['-m', 'sacrebleu', refPath, '-f', 'text', '-w', '4', '-q'], hyp);
+    const result = runBleuCommand([refPath, '-w', '4'], { stdin: hyp, readFile: (path) => readFileSync(path, 'utf8') });
+    expect(result.stdout).toBe(ours(theirs));
+  });
+});
+
 describe.skipIf(available)('cross-check with sacreBLEU 2.6.0', () => {
   it.skip(`skipped: ${skipReason}`, () => {});
 });

@@ -21,8 +21,7 @@ import type { Seq2SeqBatch, Seq2SeqForwardOptions, Seq2SeqForwardResult, Trainab
 import { lstmGates } from '../../models/src/fused/index.ts';
 import { nativeLstmCell, nativeLstmSequence, prepareNativeLstmCell, type LstmWeights } from '../../models/src/native/index.ts';
 
-export const RECURRENT_PATHS = ['unrolled', 'fused-cell', 'fused-sequence'] as const;
-export type RecurrentPath = (typeof RECURRENT_PATHS)[number];
+import type { RecurrentPath } from './cases.ts';
 
 export interface BenchSizes {
   readonly hidden: number;

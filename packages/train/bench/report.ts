@@ -1,6 +1,6 @@
 /** Plain-text tables for the bench's stdout: results, per-op profiles, and the targets. */
 import type { BenchConfig } from './configs.ts';
-import type { CaseResult } from './run-case.ts';
+import type { CaseResult } from './cases.ts';
 import type { TorchResult } from './torch-peer.ts';
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {

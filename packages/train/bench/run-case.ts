@@ -18,43 +18,11 @@ import {
   trainSeq2Seq,
   type Seq2SeqSplit,
 } from '@bptt/train';
-import { BenchSeq2Seq, pathRunsOn, RECURRENT_PATHS, type RecurrentPath } from './bench-seq2seq.ts';
+import { BenchSeq2Seq, pathRunsOn } from './bench-seq2seq.ts';
 import { benchConfig, type BenchConfig } from './configs.ts';
-import { median, profileStep, round, type StepProfile } from './measure.ts';
+import { BENCH_PATHS, type BenchPath, type CaseResult, type Levers } from './cases.ts';
+import { median, profileStep, round } from './measure.ts';
 import { startBackend } from './setup-backend.ts';
-
-export const BENCH_PATHS = ['product', ...RECURRENT_PATHS] as const;
-export type BenchPath = (typeof BENCH_PATHS)[number];
-
-export interface CaseResult {
-  readonly backend: BackendName;
-  readonly backendDetail: string;
-  readonly config: BenchConfig;
-  readonly path: BenchPath;
-  /** `product`: @bptt/models' Seq2SeqModel as shipped; the others: bench-seq2seq.ts with that recurrent path. */
-  readonly model: string;
-  readonly warmup: number;
-  readonly stepMs: readonly number[];
-  readonly medianMs: number;
-  readonly tokensPerSecond: number;
-  readonly firstLoss: number;
-  readonly lastLoss: number;
-  /** Peak resident set of the process after this path ran, in MiB. */
-  readonly peakRssMiB: number;
-  /** 'path' when the process ran only this path; otherwise the peak is shared with the paths before it. */
-  readonly rssScope: 'path' | 'process';
-  readonly levers: Levers;
-  readonly profile: StepProfile;
-}
-
-export interface Levers {
-  readonly fusedGates: boolean;
-  readonly inputProjection: string;
-  readonly kernelsPerTimeStep: number;
-  readonly matMulsPerStep: number;
-  readonly transposedMatMulsPerStep: number;
-  readonly syncsPerStep: number;
-}
 
 const SEED = 0;
 const PRODUCT_MODEL = '@bptt/models Seq2SeqModel (lstm, 1 layer, no attention, no dropout)';

@@ -1,0 +1,232 @@
+/**
+ * npm run bench [-- --quick] [-- --out file.json] [...]: training throughput of the LSTM seq2seq on every
+ * available backend and recurrent path, next to PyTorch measured in the same run.
+ *
+ * For each configuration (configs.ts) and backend (tensorflow, wasm, cpu) and path (run-case.ts), a child process
+ * trains for warm-up + timed optimizer steps with @bptt/train's loop and reports the median step time as tokens/s
+ * (B x T decoder tokens per step), its peak RSS, a per-kernel profile of one step, and the speed levers measured in
+ * that step. Then the PyTorch peer runs on the same sizes (cell and fused modes). Prints tables to stdout and
+ * writes everything as JSON (default artifacts/bench/bench-results.json, git-ignored).
+ *
+ * Options:
+ *   --quick              reference config, product and fused paths, few steps, one process per backend (< 1 min)
+ *   --out <file>         where to write the JSON
+ *   --configs a,b        reference, larger                      (default: both; --quick: reference)
+ *   --backends a,b       tensorflow, wasm, cpu                  (default: all three)
+ *   --paths a,b          product, unrolled, fused-cell, fused-sequence
+ *   --warmup N --steps N timed steps after warm-up              (default 3 and 10; --quick 1 and 3)
+ *   --max-seconds N      per case, timing stops early after this (at least 3 timed steps are kept)
+ *   --no-torch           skip the PyTorch peer
+ *   --torch-script <p>   the peer (default ../shared/bench/torch_seq2seq.py from the repository root)
+ *   --no-extra-kernels   run wasm with only the product's own kernel fixes
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { stableStringify } from '@bptt/data';
+import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
+import { profileTable, resultsTable, table, targetChecks } from './report.ts';
+import { BENCH_PATHS, type BenchPath, type CaseResult } from './cases.ts';
+import { defaultTorchScript, kerasAvailability, runTorchPeer, torchAvailability, TORCH_MODES, type TorchResult } from './torch-peer.ts';
+
+const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
+const RUN_CASE = resolve(import.meta.dirname, 'run-case.ts');
+const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+interface Options {
+  readonly quick: boolean;
+  readonly out: string;
+  readonly configs: readonly BenchConfig[];
+  readonly backends: readonly Backend[];
+  readonly paths: readonly BenchPath[];
+  readonly warmup: number;
+  readonly steps: number;
+  readonly maxSeconds: number;
+  readonly torch: boolean;
+  readonly torchScript: string;
+  readonly extraKernels: boolean;
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const value = (name: string): string | undefined => {
+    const at = argv.indexOf(`--${name}`);
+    if (at < 0) return undefined;
+    const v = argv[at + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`bench: --${name} needs a value`);
+    return v;
+  };
+  const list = <T extends string>(name: string, allowed: readonly T[], fallback: readonly T[]): T[] => {
+    const raw = value(name);
+    if (raw === undefined) return [...fallback];
+    const items = raw.split(',');
+    for (const item of items) {
+      if (!(allowed as readonly string[]).includes(item)) throw new Error(`bench: --${name} got '${item}', expected some of ${allowed.join(', ')}`);
+    }
+    return items as T[];
+  };
+  const count = (name: string, fallback: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative integer, got '${raw}'`);
+    return n;
+  };
+  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'torch-script', 'no-extra-kernels']);
+  for (const arg of argv) {
+    if (arg.startsWith('--') && !known.has(arg.slice(2))) throw new Error(`bench: unknown option ${arg} (see the top of packages/train/bench/main.ts)`);
+  }
+  const quick = argv.includes('--quick');
+  const configNames = list('configs', BENCH_CONFIGS.map((c) => c.name), quick ? ['reference'] : BENCH_CONFIGS.map((c) => c.name));
+  return {
+    quick,
+    out: resolve(value('out') ?? resolve(REPO_ROOT, 'artifacts', 'bench', 'bench-results.json')),
+    configs: configNames.map(benchConfig),
+    backends: list('backends', BACKENDS, BACKENDS),
+    paths: list('paths', BENCH_PATHS, quick ? ['product', 'fused-cell', 'fused-sequence'] : BENCH_PATHS),
+    warmup: count('warmup', quick ? 1 : 3),
+    steps: Math.max(1, count('steps', quick ? 3 : 10)),
+    maxSeconds: count('max-seconds', quick ? 8 : 60),
+    torch: !argv.includes('--no-torch'),
+    torchScript: resolve(value('torch-script') ?? defaultTorchScript(REPO_ROOT)),
+    extraKernels: !argv.includes('--no-extra-kernels'),
+  };
+}
+
+function pathsFor(backend: Backend, paths: readonly BenchPath[]): BenchPath[] {
+  return paths.filter((p) => p !== 'fused-sequence' || backend === 'tensorflow');
+}
+
+type ChildOutcome = { readonly results: CaseResult[] } | { readonly unavailable: string } | { readonly failed: string };
+
+function runChild(backend: Backend, config: BenchConfig, paths: readonly BenchPath[], options: Options): ChildOutcome {
+  const args = [
+    '--conditions=@bptt/source', '--import', 'tsx', RUN_CASE,
+    '--backend', backend, '--config', config.name, '--paths', paths.join(','),
+    '--warmup', String(options.warmup), '--steps', String(options.steps), '--max-seconds', String(options.maxSeconds),
+    ...(options.extraKernels ? [] : ['--no-extra-kernels']),
+  ];
+  // Generous: the deadline inside the child ends timing; this only catches a hung process.
+  const timeout = (paths.length * (options.maxSeconds + 60) + 60) * 1000;
+  const child = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
+  const lines = (child.stdout ?? '').split('\n');
+  const unavailable = lines.find((l) => l.startsWith('UNAVAILABLE '));
+  if (unavailable !== undefined) return { unavailable: unavailable.slice('UNAVAILABLE '.length) };
+  const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice('RESULT '.length)) as CaseResult);
+  if (child.status !== 0 || results.length === 0) {
+    const stderr = (child.stderr ?? '').split('\n').filter((l) => /error|Error|throw/.test(l)).slice(0, 3).join(' | ');
+    return { failed: child.error?.message ?? (stderr || `exit code ${child.status}`) };
+  }
+  return { results };
+}
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const startedAt = performance.now();
+  const loadBefore = loadavg()[0] as number;
+  const cores = availableParallelism();
+  say(`bptt-lab bench${options.quick ? ' (--quick)' : ''}: node ${process.versions.node}, ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadBefore.toFixed(2)}`);
+  if (loadBefore > cores) say(`warning: the machine is busy (load ${loadBefore.toFixed(1)} on ${cores} cores); wall-clock figures will be low and noisy`);
+
+  const torch = options.torch ? torchAvailability(options.torchScript) : ({ available: false, reason: 'skipped (--no-torch)' } as const);
+  say(torch.available ? `PyTorch peer: torch ${torch.version}, ${torch.script}` : `PyTorch peer: not run: ${torch.reason}; our figures follow without ratios`);
+  const keras = kerasAvailability();
+  say(`Keras peer: ${keras}`);
+
+  const results: CaseResult[] = [];
+  const torchResults: TorchResult[] = [];
+  const skipped: { backend: string; config: string; path: string; reason: string }[] = [];
+  const unavailable = new Map<Backend, string>();
+
+  for (const config of options.configs) {
+    for (const backend of options.backends) {
+      const paths = pathsFor(backend, options.paths);
+      if (paths.length === 0) continue;
+      const reason = unavailable.get(backend);
+      if (reason !== undefined) {
+        skipped.push({ backend, config: config.name, path: paths.join(','), reason });
+        continue;
+      }
+      // --quick shares one process per backend (faster start, but peak RSS then covers every path in it).
+      const groups = options.quick ? [paths] : paths.map((p) => [p]);
+      for (const group of groups) {
+        say(`  running ${config.name} ${backend} ${group.join(', ')} ...`);
+        const outcome = runChild(backend, config, group, options);
+        if ('unavailable' in outcome) {
+          unavailable.set(backend, outcome.unavailable);
+          say(`  ${backend}: unavailable: ${outcome.unavailable}`);
+          skipped.push({ backend, config: config.name, path: group.join(','), reason: outcome.unavailable });
+          break;
+        }
+        if ('failed' in outcome) {
+          say(`  ${backend} ${group.join(', ')}: FAILED: ${outcome.failed}`);
+          skipped.push({ backend, config: config.name, path: group.join(','), reason: `failed: ${outcome.failed}` });
+          continue;
+        }
+        results.push(...outcome.results);
+      }
+    }
+    if (torch.available) {
+      for (const mode of TORCH_MODES) {
+        say(`  running ${config.name} pytorch ${mode} ...`);
+        try {
+          torchResults.push(runTorchPeer(torch.script, config, mode, {
+            steps: options.quick ? 5 : 20,
+            warmup: options.quick ? 2 : 3,
+            threads: cores,
+            timeoutMs: 600_000,
+          }));
+        } catch (error) {
+          say(`  ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+  }
+
+  say('');
+  for (const config of options.configs) {
+    const ours = results.filter((r) => r.config.name === config.name);
+    if (ours.length === 0) continue;
+    say(resultsTable(config, ours, torchResults.filter((t) => t.config === config.name)));
+    say('');
+  }
+  say('peak RSS: per process; * = shared by the paths run in one process (--quick). kernels/t: kernels per time step');
+  say('(encoder + decoder) in one training step; T-matmuls: matmuls with a transposed operand / all matmuls; syncs:');
+  say('tensor read-backs per step. Wasm kernels in use are listed per result in the JSON (backendDetail).');
+  if (skipped.length > 0) {
+    say('');
+    say(table(['skipped', 'config', 'path', 'why'], skipped.map((s) => [s.backend, s.config, s.path, s.reason])));
+  }
+
+  say('\nwhere the time goes (one training step, tf.profile):');
+  for (const r of results.filter((x) => x.config.name === options.configs[0]?.name)) {
+    say('');
+    say(profileTable(r, 8));
+  }
+
+  const checks = targetChecks(results, torchResults);
+  say('');
+  say(table(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '?' : c.met ? 'yes' : 'no'])));
+
+  const loadAfter = loadavg()[0] as number;
+  const report = {
+    machine: { node: process.versions.node, cores, cpu: cpus()[0]?.model ?? 'unknown', loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
+    options: { ...options, configs: options.configs.map((c) => c.name) },
+    peers: { pytorch: torch, keras },
+    results,
+    pytorch: torchResults,
+    skipped,
+    targets: checks,
+    seconds: Math.round((performance.now() - startedAt) / 100) / 10,
+  };
+  mkdirSync(dirname(options.out), { recursive: true });
+  writeFileSync(options.out, stableStringify(report));
+  say(`\nwrote ${options.out} (${report.seconds} s, load average ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)})`);
+}
+
+await main();
