@@ -26,3 +26,15 @@ export type { CellState } from './nn/recurrent-cell.ts';
 export { detach } from './nn/detach.ts';
 export { lstmStep } from './nn/lstm-cell.ts';
 export { gruStep } from './nn/gru-cell.ts';
+
+export { greedyDecode } from './decode/greedy.ts';
+export type { GreedyOptions } from './decode/greedy.ts';
+export { beamSearch, lengthPenalty } from './decode/beam.ts';
+export type { BeamSearchOptions } from './decode/beam.ts';
+export { predictTeacherForced } from './decode/teacher-forced.ts';
+export { batchNll, evaluateSeq2Seq, evaluateStream } from './decode/evaluate.ts';
+export type { NllSummary, ExampleNll } from './decode/evaluate.ts';
+export type { DecodedSequence, ScoredSequence, BeamSearchResult, TeacherForcedPrediction } from './decode/types.ts';
+
+export { serializeModel, deserializeModel, loadModel, MODEL_JSON, WEIGHTS_FILE, SEQ2SEQ_FORMAT, LANGUAGE_MODEL_FORMAT } from './io/model-files.ts';
+export type { SavedModel } from './io/model-files.ts';

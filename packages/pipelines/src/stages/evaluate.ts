@@ -13,11 +13,17 @@ import {
   batchifyAlignedStream,
   beamSearch,
   deserializeModel,
+  disposeBatch,
+  EOS_ID,
+  evaluateSeq2Seq as seq2seqNll,
   greedyDecode,
+  makeSeq2SeqBatch,
+  makeSourceBatch,
+  predictTeacherForced,
   RecurrentLanguageModel,
   Seq2SeqModel,
   streamChunk,
-  teacherForcedDecode,
+  type DecodedSequence,
 } from '@bptt/models';
 import { TensorBackend } from '../framework/backend.ts';
 import { InputError, StageFailure } from '../framework/errors.ts';
@@ -107,27 +113,42 @@ function evaluateSeq2Seq(
     ...(full.alternatives ? { alternatives: full.alternatives.slice(0, n) } : {}),
   };
   const maxLength = config.maxOutputLength ?? Math.max(...split.target.map((t) => t.length)) + 10;
-  const teacherForced = teacherForcedDecode(model, split, { batchSize: config.batchSize });
-  const greedy = greedyDecode(model, split.source, { batchSize: config.batchSize, maxLength });
-  const beam = beamSearch(model, split.source, {
-    batchSize: config.batchSize,
-    maxLength,
-    width: config.beam.width,
-    lengthPenalty: config.beam.lengthPenalty,
+  const batches = batchIndices(n, config.batchSize);
+  const teacherForced = batches.flatMap((indices) => {
+    const batch = makeSeq2SeqBatch(split, indices);
+    try {
+      return predictTeacherForced(model, batch).map((p) => p.predicted);
+    } finally {
+      disposeBatch(batch);
+    }
   });
+  const decodeSources = <T>(decodeBatch: (source: tf.Tensor2D, mask: tf.Tensor2D) => T[]): T[] =>
+    batches.flatMap((indices) => {
+      const { source, sourceMask } = makeSourceBatch(indices.map((i) => split.source[i] ?? []));
+      try {
+        return decodeBatch(source, sourceMask);
+      } finally {
+        tf.dispose([source, sourceMask]);
+      }
+    });
+  const greedy = decodeSources((source, mask) => greedyDecode(model, source, mask, { maxLength }));
+  const beam = decodeSources((source, mask) =>
+    beamSearch(model, source, mask, { maxLength, width: config.beam.width, lengthPenalty: config.beam.lengthPenalty }).map((r) => r.best),
+  );
+  const nll = seq2seqNll(model, split, { batchSize: config.batchSize });
   const targetLevel = data.tokenizer.levels.target;
   const sourceLevel = data.tokenizer.levels.source;
   const scored = scoreDecodings(
     {
       gold: split.target,
       ...(split.alternatives ? { alternatives: split.alternatives } : {}),
-      teacherForced: teacherForced.predictions,
-      greedy: greedy.outputs,
-      beam: beam.outputs,
+      teacherForced,
+      greedy: greedy.map(withFinalEos),
+      beam: beam.map(withFinalEos),
     },
     { vocabulary: data.targetVocab, level: targetLevel },
   );
-  const loss = teacherForced.nllSum / teacherForced.tokens;
+  const loss = nll.meanNll;
   const result: EvaluationResult = {
     kind: 'seq2seq',
     run,
@@ -145,25 +166,40 @@ function evaluateSeq2Seq(
   const samples: DecodedSample[] = split.source.slice(0, SAMPLES).map((source, i) => ({
     source: sourceText(source),
     gold: targetText(split.target[i] ?? []),
-    greedy: targetText(greedy.outputs[i] ?? []),
-    beam: targetText(beam.outputs[i] ?? []),
+    greedy: targetText(greedy[i]?.tokens ?? []),
+    beam: targetText(beam[i]?.tokens ?? []),
   }));
   const files: Record<string, string> = {
     [EVALUATE_FILES.metrics]: stableStringify(result),
     [EVALUATE_FILES.samples]: stableStringify(samples),
   };
-  if (greedy.attention && config.attentionExamples > 0) {
+  if (greedy[0]?.attention && config.attentionExamples > 0) {
     const attention: AttentionSample[] = split.source.slice(0, config.attentionExamples).map((source, i) => {
-      const output = greedy.outputs[i] ?? [];
+      const decoded = greedy[i] as DecodedSequence;
+      // Rows: one per decoder step (EOS included when finished); columns: the source and its appended EOS.
+      const output = decoded.finished ? [...decoded.tokens, EOS_ID] : decoded.tokens;
       return {
-        source: source.map((id: number) => data.sourceVocab.tokens[id] ?? '?'),
+        source: [...source, EOS_ID].map((id: number) => data.sourceVocab.tokens[id] ?? '?'),
         output: output.map((id) => data.targetVocab.tokens[id] ?? '?'),
-        weights: (greedy.attention?.[i] ?? []).slice(0, output.length).map((row: readonly number[]) => row.slice(0, source.length)),
+        weights: decoded.attention ?? [],
       };
     });
     files[EVALUATE_FILES.attention] = stableStringify(attention);
   }
   return files;
+}
+
+function batchIndices(count: number, batchSize: number): number[][] {
+  const batches: number[][] = [];
+  for (let start = 0; start < count; start += batchSize) {
+    batches.push(Array.from({ length: Math.min(batchSize, count - start) }, (_, k) => start + k));
+  }
+  return batches;
+}
+
+/** Decoders return tokens without EOS; scoring compares with gold + EOS, so stopping on time counts. */
+function withFinalEos(decoded: DecodedSequence): number[] {
+  return decoded.finished ? [...decoded.tokens, EOS_ID] : decoded.tokens;
 }
 
 function evaluateStreamRun(
