@@ -27,7 +27,7 @@ export { detach } from './nn/detach.ts';
 export { lstmStep } from './nn/lstm-cell.ts';
 export { gruStep } from './nn/gru-cell.ts';
 
-export { greedyDecode } from './decode/greedy.ts';
+export { greedyDecode, predictFreeRunning } from './decode/greedy.ts';
 export type { GreedyOptions } from './decode/greedy.ts';
 export { beamSearch, lengthPenalty } from './decode/beam.ts';
 export type { BeamSearchOptions } from './decode/beam.ts';
@@ -38,3 +38,5 @@ export type { DecodedSequence, ScoredSequence, BeamSearchResult, TeacherForcedPr
 
 export { serializeModel, deserializeModel, loadModel, MODEL_JSON, WEIGHTS_FILE, SEQ2SEQ_FORMAT, LANGUAGE_MODEL_FORMAT } from './io/model-files.ts';
 export type { SavedModel } from './io/model-files.ts';
+export { gradientsWithProbes } from './diagnostics/probe-gradients.ts';
+export type { ProbeGradients } from './diagnostics/probe-gradients.ts';

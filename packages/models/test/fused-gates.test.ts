@@ -5,10 +5,10 @@
  */
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
-import { gruGates, lstmGates, MEMORY_BACKENDS } from '../src/fused/index.ts';
+import { gruGates, lstmGates, lstmSequence, MEMORY_BACKENDS } from '../src/fused/index.ts';
 import { expectSameValueAndGrads, maxAbsDiff, randomTensor, referenceGruStep, referenceLstmStep, TOLERANCE } from './recurrent-reference.ts';
 
 const B = 3;
@@ -57,6 +57,57 @@ describe.each(MEMORY_BACKENDS)('fused gate kernels on %s', (backendName) => {
     expectSameValueAndGrads(run(true), run(false), [W_ih, W_hh, b, h0, c0, ...xs], names);
   });
 
+  test.each(CASES)('lstmSequence matches nn.LSTM unrolled, with every step of h and c in the loss (carried state: $carried)', ({ carried }) => {
+    const xs = Array.from({ length: T }, (_, t) => randomTensor(`seq.x${t}`, [B, I], 1));
+    const W_ih = randomTensor('seq.W_ih', [I, 4 * H]);
+    const W_hh = randomTensor('seq.W_hh', [H, 4 * H]);
+    const b = randomTensor('seq.b', [4 * H]);
+    const h0 = carried ? randomTensor('seq.h0', [B, H], 1) : tf.zeros([B, H]);
+    const c0 = carried ? randomTensor('seq.c0', [B, H], 1) : tf.zeros([B, H]);
+    const hWeights = randomTensor('seq.rh', [T, B, H], 1);
+    const cWeights = randomTensor('seq.rc', [T, B, H], 1);
+
+    const fused = (W_ihV: tf.Tensor, W_hhV: tf.Tensor, bV: tf.Tensor, h0V: tf.Tensor, c0V: tf.Tensor, ...xsV: tf.Tensor[]): tf.Scalar => {
+      // One matmul for every step's input projection, as a model would do it.
+      const xProj = tf.reshape(tf.add(tf.matMul(tf.concat(xsV, 0) as tf.Tensor2D, W_ihV as tf.Tensor2D), bV), [T, B, 4 * H]) as tf.Tensor3D;
+      const { h, c } = lstmSequence(xProj, h0V as tf.Tensor2D, c0V as tf.Tensor2D, W_hhV as tf.Tensor2D);
+      return tf.add(tf.sum(tf.mul(h, hWeights)), tf.sum(tf.mul(c, cWeights))) as tf.Scalar;
+    };
+    const reference = (W_ihV: tf.Tensor, W_hhV: tf.Tensor, bV: tf.Tensor, h0V: tf.Tensor, c0V: tf.Tensor, ...xsV: tf.Tensor[]): tf.Scalar => {
+      let h = h0V as tf.Tensor2D;
+      let c = c0V as tf.Tensor2D;
+      const hs: tf.Tensor[] = [];
+      const cs: tf.Tensor[] = [];
+      for (let t = 0; t < T; t++) {
+        ({ h, c } = referenceLstmStep(xsV[t] as tf.Tensor2D, h, c, W_ihV as tf.Tensor2D, W_hhV as tf.Tensor2D, bV as tf.Tensor1D));
+        hs.push(h);
+        cs.push(c);
+      }
+      return tf.add(tf.sum(tf.mul(tf.stack(hs), hWeights)), tf.sum(tf.mul(tf.stack(cs), cWeights))) as tf.Scalar;
+    };
+    const names = ['W_ih', 'W_hh', 'b', 'h0', 'c0', ...xs.map((_, t) => `x${t}`)];
+    expectSameValueAndGrads(fused, reference, [W_ih, W_hh, b, h0, c0, ...xs], names);
+  });
+
+  test('lstmSequence leaks no tensors over a training step', () => {
+    const xProj = randomTensor('leak.x', [T, B, 4 * H]) as tf.Tensor3D;
+    const W = tf.variable(randomTensor('leak.W', [H, 4 * H]));
+    const h0 = tf.zeros([B, H]) as tf.Tensor2D;
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => {
+        const { h, c } = lstmSequence(xProj, h0, h0, W as tf.Tensor2D);
+        return tf.add(tf.sum(h), tf.sum(c)) as tf.Scalar;
+      }, [W]);
+      tf.dispose([value, grads[W.name] as tf.Tensor]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    step();
+    step();
+    expect(tf.memory().numTensors).toBe(before);
+    W.dispose();
+  });
+
   test('lstmGates returns the same states as the reference step, and runs as one kernel', () => {
     const x = randomTensor('one.x', [B, I], 1) as tf.Tensor2D;
     const h = randomTensor('one.h', [B, H], 1) as tf.Tensor2D;
@@ -65,7 +116,7 @@ describe.each(MEMORY_BACKENDS)('fused gate kernels on %s', (backendName) => {
     const W_hh = randomTensor('one.W_hh', [H, 4 * H]) as tf.Tensor2D;
     const b = randomTensor('one.b', [4 * H]) as tf.Tensor1D;
     const xProj = tf.add(tf.matMul(x, W_ih), b) as tf.Tensor2D;
-    const hProj = tf.matMul(h, W_hh);
+    const hProj = tf.matMul(h, W_hh) as tf.Tensor2D;
     const before = tf.memory().numTensors;
     const fused = lstmGates(xProj, hProj, c);
     // Exactly h and c survive: the saved gate activations are released when no gradient is being recorded.

@@ -12,14 +12,18 @@
  *   unrolled        tfjs ops per step: matmul, add, split, 3 sigmoid, 2 tanh, 3 mul, add (the reference)
  *   fused-cell      wasm/cpu: one matmul + the fused `lstmGates` kernel per step;
  *                   tensorflow: TF's LSTMBlockCell per step (matmul and gates in one kernel)
- *   fused-sequence  tensorflow only: TF's BlockLSTMV2, one kernel for the whole sequence each way
- * All three hoist the input projection out of the time loop (one matmul for every step) where they can.
+ *   fused-sequence  tensorflow: TF's BlockLSTMV2, one kernel for the whole sequence each way;
+ *                   wasm/cpu: the `lstmSequence` kernel (per step a matmul + lstmGates, off the tape; one matmul
+ *                   for the whole recurrent weight gradient)
+ * All three hoist the input projection out of the time loop (one matmul for every step) where they can, and the
+ * per-step recurrent matmul uses the product's recurrentMatMul (no transposed operand in the backward pass).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@bptt/data';
 import type { Seq2SeqBatch, Seq2SeqForwardOptions, Seq2SeqForwardResult, TrainableSeq2Seq } from '@bptt/models';
-import { lstmGates } from '../../models/src/fused/index.ts';
+import { lstmGates, lstmSequence } from '../../models/src/fused/index.ts';
 import { nativeLstmCell, nativeLstmSequence, prepareNativeLstmCell, type LstmWeights } from '../../models/src/native/index.ts';
+import { recurrentMatMul } from '../../models/src/nn/recurrent-matmul.ts';
 
 import type { RecurrentPath } from './cases.ts';
 
@@ -45,10 +49,6 @@ function normal(rng: Rng, shape: number[]): tf.Variable {
   return tf.variable(tf.tensor(Float32Array.from({ length: size }, () => rng.normal()), shape));
 }
 
-/** Whether `path` can run on the active backend. */
-export function pathRunsOn(path: RecurrentPath, backend: string): boolean {
-  return path !== 'fused-sequence' || backend === 'tensorflow';
-}
 
 export class BenchSeq2Seq implements TrainableSeq2Seq {
   private readonly sourceEmbedding: tf.Variable;
@@ -64,9 +64,6 @@ export class BenchSeq2Seq implements TrainableSeq2Seq {
     readonly path: RecurrentPath,
     seed: number,
   ) {
-    if (!pathRunsOn(path, tf.getBackend())) {
-      throw new Error(`BenchSeq2Seq: path '${path}' needs the tensorflow backend, the active one is '${tf.getBackend()}'`);
-    }
     const { hidden: H, embedding: E, vocab: V } = sizes;
     const rng = createRng(seed);
     const bound = 1 / Math.sqrt(H); // PyTorch's nn.LSTM / nn.Linear default
@@ -129,14 +126,17 @@ export class BenchSeq2Seq implements TrainableSeq2Seq {
       recurrentKernel: layer.recurrentKernel as tf.Tensor2D,
       bias: layer.bias as tf.Tensor1D,
     };
+    const native = tf.getBackend() === 'tensorflow';
     if (this.path === 'fused-sequence') {
-      const { h, c } = nativeLstmSequence(x, initial.h, initial.c, weights);
+      const { h, c } = native
+        ? nativeLstmSequence(x, initial.h, initial.c, weights)
+        : lstmSequence(this.projectInputs(x, weights), initial.h, initial.c, weights.recurrentKernel);
       const last = (s: tf.Tensor3D) => tf.reshape(tf.slice(s, [T - 1, 0, 0], [1, B, this.H]), [B, this.H]) as tf.Tensor2D;
       return { outputs: h, final: { h: last(h), c: last(c) } };
     }
     let { h, c } = initial;
     const outputs: tf.Tensor2D[] = [];
-    if (this.path === 'fused-cell' && tf.getBackend() === 'tensorflow') {
+    if (this.path === 'fused-cell' && native) {
       // LSTMBlockCell multiplies [x, h] by [W; U] itself, so the input projection is not hoisted here.
       const prepared = prepareNativeLstmCell(weights);
       const steps = tf.unstack(x) as tf.Tensor2D[];
@@ -146,15 +146,22 @@ export class BenchSeq2Seq implements TrainableSeq2Seq {
       }
       return { outputs: tf.stack(outputs) as tf.Tensor3D, final: { h, c } };
     }
-    // One matmul for every step's input projection: [T·B, E] x [E, 4H].
-    const projected = tf.add(tf.matMul(tf.reshape(x, [T * B, E]) as tf.Tensor2D, weights.kernel), weights.bias) as tf.Tensor2D;
-    const xProj = tf.unstack(tf.reshape(projected, [T, B, 4 * this.H])) as tf.Tensor2D[];
+    const xProj = tf.unstack(this.projectInputs(x, weights)) as tf.Tensor2D[];
+    // As the product does: h W_hh with a gradient that reuses W_hhᵀ, transposed once per sequence.
+    const recurrentT = tf.transpose(weights.recurrentKernel) as tf.Tensor2D;
     for (const xt of xProj) {
-      const hProj = tf.matMul(h, weights.recurrentKernel) as tf.Tensor2D;
+      const hProj = recurrentMatMul(h, weights.recurrentKernel, recurrentT);
       ({ h, c } = this.path === 'fused-cell' ? lstmGates(xt, hProj, c) : unrolledGates(xt, hProj, c));
       outputs.push(h);
     }
     return { outputs: tf.stack(outputs) as tf.Tensor3D, final: { h, c } };
+  }
+
+  /** One matmul for every step's input projection: [T·B, E] x [E, 4H] -> [T, B, 4H]. */
+  private projectInputs(x: tf.Tensor3D, weights: LstmWeights): tf.Tensor3D {
+    const [T, B, E] = x.shape;
+    const projected = tf.add(tf.matMul(tf.reshape(x, [T * B, E]) as tf.Tensor2D, weights.kernel), weights.bias);
+    return tf.reshape(projected, [T, B, 4 * this.H]) as tf.Tensor3D;
   }
 
   dispose(): void {

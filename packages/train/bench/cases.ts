@@ -21,6 +21,8 @@ export interface CaseResult {
   readonly warmup: number;
   readonly stepMs: readonly number[];
   readonly medianMs: number;
+  /** Process CPU time per step (all threads): robust to other load for single-threaded backends (wasm, cpu). */
+  readonly medianCpuMs: number;
   readonly tokensPerSecond: number;
   readonly firstLoss: number;
   readonly lastLoss: number;

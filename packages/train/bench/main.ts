@@ -9,7 +9,8 @@
  * writes everything as JSON (default artifacts/bench/bench-results.json, git-ignored).
  *
  * Options:
- *   --quick              reference config, product and fused paths, few steps, one process per backend (< 1 min)
+ *   --quick              reference config, product and fused paths (cpu: product only), few steps, one process
+ *                        per backend (< 1 min on an idle 2-core machine)
  *   --out <file>         where to write the JSON
  *   --configs a,b        reference, larger                      (default: both; --quick: reference)
  *   --backends a,b       tensorflow, wasm, cpu                  (default: all three)
@@ -18,7 +19,6 @@
  *   --max-seconds N      per case, timing stops early after this (at least 3 timed steps are kept)
  *   --no-torch           skip the PyTorch peer
  *   --torch-script <p>   the peer (default ../shared/bench/torch_seq2seq.py from the repository root)
- *   --no-extra-kernels   run wasm with only the product's own kernel fixes
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -46,7 +46,6 @@ interface Options {
   readonly maxSeconds: number;
   readonly torch: boolean;
   readonly torchScript: string;
-  readonly extraKernels: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -73,7 +72,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative integer, got '${raw}'`);
     return n;
   };
-  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'torch-script', 'no-extra-kernels']);
+  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'torch-script']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.slice(2))) throw new Error(`bench: unknown option ${arg} (see the top of packages/train/bench/main.ts)`);
   }
@@ -84,18 +83,19 @@ function parseOptions(argv: readonly string[]): Options {
     out: resolve(value('out') ?? resolve(REPO_ROOT, 'artifacts', 'bench', 'bench-results.json')),
     configs: configNames.map(benchConfig),
     backends: list('backends', BACKENDS, BACKENDS),
-    paths: list('paths', BENCH_PATHS, quick ? ['product', 'fused-cell', 'fused-sequence'] : BENCH_PATHS),
+    paths: list('paths', BENCH_PATHS, quick ? ['product', 'fused-sequence'] : BENCH_PATHS),
     warmup: count('warmup', quick ? 1 : 3),
     steps: Math.max(1, count('steps', quick ? 3 : 10)),
     maxSeconds: count('max-seconds', quick ? 8 : 60),
     torch: !argv.includes('--no-torch'),
     torchScript: resolve(value('torch-script') ?? defaultTorchScript(REPO_ROOT)),
-    extraKernels: !argv.includes('--no-extra-kernels'),
   };
 }
 
-function pathsFor(backend: Backend, paths: readonly BenchPath[]): BenchPath[] {
-  return paths.filter((p) => p !== 'fused-sequence' || backend === 'tensorflow');
+function pathsFor(backend: Backend, options: Options): BenchPath[] {
+  // The cpu backend is a last-resort fallback, ~10x slower than wasm: --quick only checks that it trains.
+  if (options.quick && backend === 'cpu') return options.paths.includes('product') ? ['product'] : [];
+  return [...options.paths];
 }
 
 type ChildOutcome = { readonly results: CaseResult[] } | { readonly unavailable: string } | { readonly failed: string };
@@ -105,7 +105,6 @@ function runChild(backend: Backend, config: BenchConfig, paths: readonly BenchPa
     '--conditions=@bptt/source', '--import', 'tsx', RUN_CASE,
     '--backend', backend, '--config', config.name, '--paths', paths.join(','),
     '--warmup', String(options.warmup), '--steps', String(options.steps), '--max-seconds', String(options.maxSeconds),
-    ...(options.extraKernels ? [] : ['--no-extra-kernels']),
   ];
   // Generous: the deadline inside the child ends timing; this only catches a hung process.
   const timeout = (paths.length * (options.maxSeconds + 60) + 60) * 1000;
@@ -145,7 +144,7 @@ async function main(): Promise<void> {
 
   for (const config of options.configs) {
     for (const backend of options.backends) {
-      const paths = pathsFor(backend, options.paths);
+      const paths = pathsFor(backend, options);
       if (paths.length === 0) continue;
       const reason = unavailable.get(backend);
       if (reason !== undefined) {

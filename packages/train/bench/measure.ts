@@ -18,6 +18,11 @@ export interface StepProfile {
   readonly kernelMs: number;
   readonly kernels: number;
   readonly byKernel: readonly KernelShare[];
+  /**
+   * tf.customGrad calls, which the profiler records under the enclosing scope's name ('forward', ...). Their
+   * time already contains the kernels they ran, which are also listed, so they are kept out of the total.
+   */
+  readonly customGradScopes: readonly KernelShare[];
   readonly matMuls: number;
   /** Matmuls whose operand shapes only fit with a transpose (the backward pass of x W, typically). */
   readonly transposedMatMuls: number;
@@ -69,25 +74,34 @@ export async function profileStep(step: () => void): Promise<StepProfile> {
   try {
     const { result: info, syncs } = await countSyncs(() => tf.profile(() => step()));
     const byName = new Map<string, { count: number; ms: number }>();
+    const scopes = new Map<string, { count: number; ms: number }>();
+    const backend = tf.getBackend();
     let matMuls = 0;
     let transposedMatMuls = 0;
     let total = 0;
+    let kernels = 0;
     for (const kernel of info.kernels) {
       const ms = typeof kernel.kernelTimeMs === 'number' ? kernel.kernelTimeMs : 0;
-      total += ms;
-      const entry = byName.get(kernel.name) ?? { count: 0, ms: 0 };
+      const isKernel = tf.getKernel(kernel.name, backend) != null;
+      const into = isKernel ? byName : scopes;
+      if (isKernel) {
+        total += ms;
+        kernels += 1;
+      }
+      const entry = into.get(kernel.name) ?? { count: 0, ms: 0 };
       entry.count += 1;
       entry.ms += ms;
-      byName.set(kernel.name, entry);
+      into.set(kernel.name, entry);
       if (MATMUL_KERNELS.has(kernel.name)) {
         matMuls += 1;
         if (isTransposed(kernel.inputShapes, kernel.outputShapes[0])) transposedMatMuls += 1;
       }
     }
-    const byKernel = [...byName.entries()]
-      .map(([name, { count, ms }]) => ({ name, count, ms: round(ms, 3), share: total > 0 ? round(ms / total, 4) : 0 }))
-      .sort((x, y) => y.ms - x.ms || x.name.localeCompare(y.name));
-    return { kernelMs: round(total, 2), kernels: info.kernels.length, byKernel, matMuls, transposedMatMuls, syncs };
+    const shares = (map: Map<string, { count: number; ms: number }>) =>
+      [...map.entries()]
+        .map(([name, { count, ms }]) => ({ name, count, ms: round(ms, 3), share: total > 0 ? round(ms / total, 4) : 0 }))
+        .sort((x, y) => y.ms - x.ms || x.name.localeCompare(y.name));
+    return { kernelMs: round(total, 2), kernels, byKernel: shares(byName), customGradScopes: shares(scopes), matMuls, transposedMatMuls, syncs };
   } finally {
     tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', checking);
   }

@@ -18,7 +18,7 @@ import {
   trainSeq2Seq,
   type Seq2SeqSplit,
 } from '@bptt/train';
-import { BenchSeq2Seq, pathRunsOn } from './bench-seq2seq.ts';
+import { BenchSeq2Seq } from './bench-seq2seq.ts';
 import { benchConfig, type BenchConfig } from './configs.ts';
 import { BENCH_PATHS, type BenchPath, type CaseResult, type Levers } from './cases.ts';
 import { median, profileStep, round } from './measure.ts';
@@ -74,7 +74,9 @@ function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fu
         ? { fusedGates: true, inputProjection: 'inside LSTMBlockCell, per step' }
         : { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'fused-sequence':
-      return { fusedGates: true, inputProjection: 'inside BlockLSTMV2, whole sequence' };
+      return backend === 'tensorflow'
+        ? { fusedGates: true, inputProjection: 'inside BlockLSTMV2, whole sequence' }
+        : { fusedGates: true, inputProjection: 'one matmul for all steps' };
   }
 }
 
@@ -85,7 +87,13 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
   try {
     // Timed: @bptt/train's loop, exactly as a training run uses it; a step ends when its progress event fires.
     const stamps: number[] = [];
+    const cpuStamps: number[] = [];
     const losses: number[] = [];
+    const cpuMs = () => {
+      const usage = process.cpuUsage();
+      return (usage.user + usage.system) / 1000;
+    };
+    const cpuStarted = cpuMs();
     const deadline = performance.now() + maxSeconds * 1000;
     const started = performance.now();
     await trainSeq2Seq({
@@ -94,6 +102,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
       data: { train },
       onProgress: (event) => {
         stamps.push(performance.now());
+        cpuStamps.push(cpuMs());
         losses.push(event.loss);
         // A slow backend gets fewer timed steps rather than an endless run (at least three are kept).
         if (performance.now() > deadline && stamps.length >= warmup + 3) throw new StopTiming();
@@ -103,6 +112,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
     });
     const stepMs = stamps.map((t, k) => round(t - (k === 0 ? started : (stamps[k - 1] as number)), 2)).slice(warmup);
     const medianMs = median(stepMs);
+    const cpuStepMs = cpuStamps.map((t, k) => t - (k === 0 ? cpuStarted : (cpuStamps[k - 1] as number))).slice(warmup);
 
     // Profiled: one more step composed from the same @bptt/train pieces the loop calls, in the same order.
     const parsed = trainConfig(config, 1);
@@ -129,6 +139,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
       warmup,
       stepMs,
       medianMs,
+      medianCpuMs: round(median(cpuStepMs), 2),
       tokensPerSecond: Math.round((config.B * config.T) / (medianMs / 1000)),
       firstLoss: round(losses[0] ?? Number.NaN, 4),
       lastLoss: round(losses[losses.length - 1] ?? Number.NaN, 4),
@@ -179,7 +190,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let started: Awaited<ReturnType<typeof startBackend>>;
   try {
-    started = await startBackend(backend, !argv.includes('--no-extra-kernels'));
+    started = await startBackend(backend);
   } catch (error) {
     // main.ts reads this line to report the backend as unavailable rather than failed.
     if (error instanceof BackendUnavailableError) {
@@ -188,14 +199,12 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     throw error;
   }
-  const { info, extraKernels } = started;
-  const kernels = [...(info.wasm?.kernelFixes ?? []), ...extraKernels];
+  const info = started;
   const detail =
     info.wasm === undefined
       ? `${info.name} ${info.versions.backend}`
-      : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernels: ${kernels.join('; ')}`;
+      : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernel fixes: ${info.wasm.kernelFixes.join('; ')}`;
   for (const path of paths) {
-    if (path !== 'product' && !pathRunsOn(path, backend)) continue;
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

@@ -11,7 +11,6 @@
 import { register } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendInfo, type BackendName } from '@bptt/models';
-import { registerWasmSliceFix } from '../../models/src/fused/index.ts';
 
 export async function ensureGradientsRegistered(): Promise<void> {
   if (tf.getGradient(tf.Add) != null) return;
@@ -20,18 +19,8 @@ export async function ensureGradientsRegistered(): Promise<void> {
   if (tf.getGradient(tf.Add) == null) throw new Error('tfjs-core gradients did not register');
 }
 
-/**
- * Kernels from packages/models/src/fused that the bench adds to the product's backend setup, named so every
- * result says what it ran with. Not yet part of initBackend's own wasm kernel fixes.
- */
-export const BENCH_EXTRA_WASM_KERNELS = ['Slice/Unpack/SplitV without a full input copy (fused/wasm-slice.ts)'] as const;
-
-export async function startBackend(name: BackendName, extraKernels: boolean): Promise<{ info: BackendInfo; extraKernels: readonly string[] }> {
+export async function startBackend(name: BackendName): Promise<BackendInfo> {
   const info = await initBackend(name);
   await ensureGradientsRegistered();
-  if (name === 'wasm' && extraKernels) {
-    registerWasmSliceFix();
-    return { info, extraKernels: BENCH_EXTRA_WASM_KERNELS };
-  }
-  return { info, extraKernels: [] };
+  return info;
 }

@@ -41,7 +41,11 @@ export const lrScheduleConfigSchema = z.discriminatedUnion('type', [
   /** lr. */
   z.strictObject({ type: z.literal('constant') }),
   /** StepLR: lr * gamma^floor(step / stepSize). */
-  z.strictObject({ type: z.literal('step'), stepSize: positiveInt.default(1000), gamma: z.number().positive().default(0.1) }),
+  z.strictObject({
+    type: z.literal('step'),
+    stepSize: positiveInt.default(1000),
+    gamma: z.number().positive().default(0.1),
+  }),
   /** ExponentialLR per optimizer step: lr * gamma^step. */
   z.strictObject({ type: z.literal('exponential'), gamma: z.number().positive().max(1).default(0.9999) }),
   /**

@@ -4,7 +4,7 @@ export * from './schedules.ts';
 export * from './optimizers.ts';
 export * from './clipping.ts';
 export * from './gradients.ts';
-export * from './tensors.ts';
+export { serializeTensor, deserializeTensor, type SerializedTensor } from './tensors.ts';
 export * from './checkpoint.ts';
 export * from './history.ts';
 export * from './progress.ts';

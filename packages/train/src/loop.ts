@@ -93,23 +93,27 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
     tokensPerSecond: throughput.tokensPerSecond(),
   });
 
-  const checkpoint = (done: boolean): Checkpoint<Flow> => ({
-    format: CHECKPOINT_FORMAT,
-    task: task.kind,
-    fingerprint,
-    step: stepsDone,
-    done,
-    stoppedEarly,
-    weights: variables.map(serializeTensor),
-    optimizer: optimizer.state(),
-    ...(plateau === undefined ? {} : { plateau }),
-    best,
-    evaluationsWithoutImprovement,
-    pendingTrainLoss: pending,
-    history: { steps, evaluations },
-    diagnostics,
-    ...(task.carriedState() === undefined ? {} : { carriedState: task.carriedState() }),
-  });
+  const checkpoint = (done: boolean): Checkpoint<Flow> => {
+    const carriedState = task.carriedState();
+    return {
+      format: CHECKPOINT_FORMAT,
+      task: task.kind,
+      fingerprint,
+      step: stepsDone,
+      done,
+      stoppedEarly,
+      weights: variables.map(serializeTensor),
+      optimizer: optimizer.state(),
+      ...(plateau === undefined ? {} : { plateau }),
+      best,
+      evaluationsWithoutImprovement,
+      pendingTrainLoss: pending,
+      // Copies: a store may hold on to the object while training goes on.
+      history: { steps: [...steps], evaluations: [...evaluations] },
+      diagnostics: [...diagnostics],
+      ...(carriedState === undefined ? {} : { carriedState }),
+    };
+  };
 
   try {
     const saved = (await store?.load()) as Checkpoint<Flow> | undefined;

@@ -86,7 +86,8 @@ function createSgd(config: Extract<OptimizerConfig, { type: 'sgd' }>, variables:
         tf.tidy(() => {
           let step = g;
           if (config.momentum > 0) {
-            const buf = momentum === undefined ? tf.clone(g) : tf.add(tf.mul(momentum[i] as tf.Tensor, config.momentum), g);
+            const previous = momentum?.[i];
+            const buf = previous === undefined ? tf.clone(g) : tf.add(tf.mul(previous, config.momentum), g);
             nextMomentum.push(tf.keep(buf));
             step = config.nesterov ? tf.add(g, tf.mul(buf, config.momentum)) : buf;
           }
@@ -135,7 +136,9 @@ function restoredSlots(
   return variables.map((variable, i) => {
     const slot = stored[i] as SerializedTensor;
     if (!sameShape(variable.shape, slot.shape)) {
-      throw new RangeError(`${what}: tensor ${i} has shape [${slot.shape}], variable ${variable.name} is [${variable.shape}]`);
+      throw new RangeError(
+        `${what}: tensor ${i} has shape [${slot.shape}], variable ${variable.name} is [${variable.shape}]`,
+      );
     }
     return tf.keep(deserializeTensor(slot));
   });

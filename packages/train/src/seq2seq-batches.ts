@@ -24,7 +24,8 @@ export function validateSeq2SeqSplit(split: Seq2SeqSplit, name: string): void {
     split[field].forEach((sequence, i) => {
       sequence.forEach((id, j) => {
         if (!Number.isInteger(id) || id < 0) {
-          throw new TrainDataError(`data.${name}.${field}[${i}][${j}]: token id ${JSON.stringify(id)} is not a non-negative integer`);
+          const where = `data.${name}.${field}[${i}][${j}]`;
+          throw new TrainDataError(`${where}: token id ${JSON.stringify(id)} is not a non-negative integer`);
         }
       });
     });

@@ -80,7 +80,13 @@ function seq2seqTask(
     kind: 'seq2seq',
     variables,
     stepsPerEpoch,
-    dataHash: hashTokenSequences([...train.source, ...train.target, [], ...(valid?.source ?? []), ...(valid?.target ?? [])]),
+    dataHash: hashTokenSequences([
+      ...train.source,
+      ...train.target,
+      [], // split boundary
+      ...(valid?.source ?? []),
+      ...(valid?.target ?? []),
+    ]),
     hasValidation: valid !== undefined,
 
     computeStep({ step, epoch, indexInEpoch }: StepContext): StepOutcome {
@@ -134,7 +140,12 @@ function seq2seqTask(
           return result.loss;
         });
         const norms = gradientNorms(watchedGrads);
-        const flow = { step: stepsDone, loss: scalarValue(loss), encoder: norms.slice(0, encoderProbes), decoder: norms.slice(encoderProbes) };
+        const flow = {
+          step: stepsDone,
+          loss: scalarValue(loss),
+          encoder: norms.slice(0, encoderProbes),
+          decoder: norms.slice(encoderProbes),
+        };
         tf.dispose([loss, ...grads, ...watchedGrads.filter((g) => g !== undefined)]);
         return flow;
       } finally {

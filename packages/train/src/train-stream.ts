@@ -105,7 +105,8 @@ function streamTask(
           let nll: tf.Scalar = tf.scalar(0);
           chunks.forEach((chunk, i) => {
             // Every piece of the window draws the same dropout masks (variational dropout: one mask per sequence).
-            const result = model.forward(chunk, state, { training: true, dropoutRng: stepRngs(config.seed, step).dropout });
+            const dropoutRng = stepRngs(config.seed, step).dropout;
+            const result = model.forward(chunk, state, { training: true, dropoutRng });
             nll = tf.add(nll, result.nllSum);
             tokens += result.tokenCount;
             state = result.finalState;
@@ -133,7 +134,8 @@ function streamTask(
     },
 
     gradientFlow(stepsDone: number): StreamGradientFlow {
-      const stream = batchifyStream(diagnosticSplit, Math.min(config.diagnostics.batchSize, diagnosticSplit.source.length), 'diagnostic');
+      const rowCount = Math.min(config.diagnostics.batchSize, diagnosticSplit.source.length);
+      const stream = batchifyStream(diagnosticSplit, rowCount, 'diagnostic');
       const T = Math.min(config.diagnostics.streamSteps, stream.length);
       // As in training, no gradient reaches further back than k2 steps: run the steps before that without a tape.
       const cut = Math.max(0, T - k2);

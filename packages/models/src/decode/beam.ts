@@ -66,8 +66,9 @@ function searchOne(model: Seq2SeqModel, all: EncodedBatch, example: number, widt
   for (let t = 0; t <= maxLength && live.length > 0 && finished.length < width; t++) {
     const n = live.length;
     const previous = Int32Array.from(live, (h) => (h.tokens.length === 0 ? BOS_ID : (h.tokens[h.tokens.length - 1] as number)));
+    const encoded = encodedRows(n); // cached across steps, so created outside the step's scope
     const step = scoped(() => {
-      const out = model.decodeStep(tf.tensor1d(previous, 'int32'), state, encodedRows(n), t);
+      const out = model.decodeStep(tf.tensor1d(previous, 'int32'), state, encoded, t);
       const logp = tf.logSoftmax(out.logits); // [n, V]
       const total = tf.add(logp, tf.tensor2d(live.map((h) => h.logProb), [n, 1]));
       const k = Math.min(2 * width, n * V);

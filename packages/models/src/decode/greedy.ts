@@ -66,3 +66,9 @@ export function greedyDecode(model: Seq2SeqModel, source: tf.Tensor2D, sourceMas
 export function checkMaxLength(maxLength: number): void {
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength must be a positive integer, got ${maxLength}`);
 }
+
+/** Free-running evaluation (p = 0) of a batch: greedy decoding from its sources; maxLength defaults to 2·T. */
+export function predictFreeRunning(model: Seq2SeqModel, batch: { readonly source: tf.Tensor2D; readonly sourceMask: tf.Tensor2D; readonly targetIn?: tf.Tensor2D }, options: Partial<GreedyOptions> = {}): DecodedSequence[] {
+  const maxLength = options.maxLength ?? 2 * (batch.targetIn?.shape[1] ?? batch.source.shape[1]);
+  return greedyDecode(model, batch.source, batch.sourceMask, { maxLength });
+}

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { MEMORY_BACKENDS, runOnBackendMemory } from './backend-memory.ts';
+import { MEMORY_BACKENDS, runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
 
 export const GRU_GATES = 'BpttGruGates';
@@ -45,6 +45,53 @@ export function gruGatesForward(
       gates[kn] = n;
       hOut[state + j] = (1 - z) * n + z * (h[state + j] as number);
     }
+  }
+}
+
+/**
+ * Forward on the wasm heap around two calls of the backend's vectorised Sigmoid: one for r and z, one for
+ * n = tanh(a) = 2σ(2a) - 1 (a needs r first). Returns [h', saved (r, z, n)].
+ */
+function gruGatesForwardWasm(backend: KernelBackend, xProj: TensorInfo, hProj: TensorInfo, h: TensorInfo, B: number, H: number): TensorInfo[] {
+  const pad = new WasmScratchPad(GRU_GATES, backend);
+  try {
+    const G = 3 * H;
+    const outs = [pad.output([B, H]), pad.output([B, G])] as const;
+    const rzPre = pad.temporary([B, 2 * H]);
+    const nPre = pad.temporary([B, H]);
+    {
+      const [x, hp, z] = [pad.view(xProj), pad.view(hProj), pad.view(rzPre)];
+      for (let b = 0; b < B; b++) {
+        for (let k = 0; k < 2 * H; k++) z[b * 2 * H + k] = (x[b * G + k] as number) + (hp[b * G + k] as number);
+      }
+    }
+    const rz = pad.sigmoid(rzPre);
+    {
+      const [s, x, hp, saved, twice] = [pad.view(rz), pad.view(xProj), pad.view(hProj), pad.view(outs[1]), pad.view(nPre)];
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          const r = s[b * 2 * H + j] as number;
+          saved[b * G + j] = r;
+          saved[b * G + H + j] = s[b * 2 * H + H + j] as number;
+          twice[b * H + j] = 2 * ((x[b * G + 2 * H + j] as number) + r * (hp[b * G + 2 * H + j] as number));
+        }
+      }
+    }
+    const nSigmoid = pad.sigmoid(nPre);
+    {
+      const [s, saved, hPrev, hOut] = [pad.view(nSigmoid), pad.view(outs[1]), pad.view(h), pad.view(outs[0])];
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < H; j++) {
+          const n = 2 * (s[b * H + j] as number) - 1;
+          const z = saved[b * G + H + j] as number;
+          saved[b * G + 2 * H + j] = n;
+          hOut[b * H + j] = (1 - z) * n + z * (hPrev[b * H + j] as number);
+        }
+      }
+    }
+    return [...outs];
+  } finally {
+    pad.release();
   }
 }
 
@@ -121,17 +168,27 @@ function compositeBackward(gates: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2
   });
 }
 
+registerKernelOnce({
+  kernelName: GRU_GATES,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
+    return gruGatesForwardWasm(backend as KernelBackend, xProj, hProj, h, B, H);
+  },
+});
+
+registerKernelOnce({
+  kernelName: GRU_GATES,
+  backendName: 'cpu',
+  kernelFunc: ({ inputs, backend }) => {
+    const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
+    return runOnBackendMemory(GRU_GATES, 'cpu', backend as KernelBackend, [xProj, hProj, h], [[B, H], [B, 3 * H]], (ins, outs) =>
+      gruGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
+    );
+  },
+});
+
 for (const backendName of MEMORY_BACKENDS) {
-  registerKernelOnce({
-    kernelName: GRU_GATES,
-    backendName,
-    kernelFunc: ({ inputs, backend }) => {
-      const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
-      return runOnBackendMemory(GRU_GATES, backendName, backend as KernelBackend, [xProj, hProj, h], [[B, H], [B, 3 * H]], (ins, outs) =>
-        gruGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
-      );
-    },
-  });
   registerKernelOnce({
     kernelName: GRU_GATES_GRAD,
     backendName,

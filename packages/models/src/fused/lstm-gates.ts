@@ -9,18 +9,21 @@
  * The two matmuls stay outside (xProj = x W_ih + b for all steps in one matmul before the loop; hProj = h W_hh
  * each step), so autodiff handles the weights and this kernel only needs dz and dc. Unrolled in tfjs ops the
  * same step is ~15 kernels forward and ~30 backward; fused it is one each way.
+ *
+ * The forward pass also returns `saved` = (i, f, g, o, tanh c') [B, 5H] for the backward pass, which then needs
+ * no transcendental function at all.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { MEMORY_BACKENDS, runOnBackendMemory } from './backend-memory.ts';
-import { registerKernelOnce, registerGradientOnce, COMPOSITE_BACKENDS } from './register.ts';
+import { runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
+import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
 
 export const LSTM_GATES = 'BpttLstmGates';
 export const LSTM_GATES_GRAD = 'BpttLstmGatesGrad';
 
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
-/** Forward on flat arrays; `gates` receives the activated (i, f, g, o) for the backward pass. */
+/** Forward on flat arrays with Math.exp / Math.tanh (the cpu backend). */
 export function lstmGatesForward(
   B: number,
   H: number,
@@ -29,29 +32,85 @@ export function lstmGatesForward(
   c: Float32Array,
   hOut: Float32Array,
   cOut: Float32Array,
-  gates: Float32Array,
+  saved: Float32Array,
 ): void {
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
     const row = b * G;
+    const out = b * 5 * H;
     const state = b * H;
     for (let j = 0; j < H; j++) {
-      const zi = row + j;
-      const zf = zi + H;
-      const zg = zf + H;
-      const zo = zg + H;
-      const i = sigmoid((xProj[zi] as number) + (hProj[zi] as number));
-      const f = sigmoid((xProj[zf] as number) + (hProj[zf] as number));
-      const g = Math.tanh((xProj[zg] as number) + (hProj[zg] as number));
-      const o = sigmoid((xProj[zo] as number) + (hProj[zo] as number));
+      const i = sigmoid((xProj[row + j] as number) + (hProj[row + j] as number));
+      const f = sigmoid((xProj[row + H + j] as number) + (hProj[row + H + j] as number));
+      const g = Math.tanh((xProj[row + 2 * H + j] as number) + (hProj[row + 2 * H + j] as number));
+      const o = sigmoid((xProj[row + 3 * H + j] as number) + (hProj[row + 3 * H + j] as number));
       const cNew = f * (c[state + j] as number) + i * g;
-      gates[zi] = i;
-      gates[zf] = f;
-      gates[zg] = g;
-      gates[zo] = o;
+      const tc = Math.tanh(cNew);
+      saved[out + j] = i;
+      saved[out + H + j] = f;
+      saved[out + 2 * H + j] = g;
+      saved[out + 3 * H + j] = o;
+      saved[out + 4 * H + j] = tc;
       cOut[state + j] = cNew;
-      hOut[state + j] = o * Math.tanh(cNew);
+      hOut[state + j] = o * tc;
     }
+  }
+}
+
+/**
+ * Forward on the wasm heap in three JavaScript passes around two calls of the backend's vectorised Sigmoid
+ * (tanh x = 2σ(2x) - 1). Returns [h, c', saved].
+ */
+function lstmGatesForwardWasm(backend: KernelBackend, xProj: TensorInfo, hProj: TensorInfo, c: TensorInfo, B: number, H: number): TensorInfo[] {
+  const pad = new WasmScratchPad(LSTM_GATES, backend);
+  try {
+    const G = 4 * H;
+    const outs = [pad.output([B, H]), pad.output([B, H]), pad.output([B, 5 * H])] as const;
+    const pre = pad.temporary([B, G]);
+    const doubledC = pad.temporary([B, H]);
+    {
+      const [x, hp, z] = [pad.view(xProj), pad.view(hProj), pad.view(pre)];
+      for (let k = 0; k < B * G; k++) z[k] = (x[k] as number) + (hp[k] as number);
+      // The g block is doubled so that one sigmoid pass also yields tanh(z_g) = 2σ(2 z_g) - 1.
+      for (let b = 0; b < B; b++) for (let k = b * G + 2 * H; k < b * G + 3 * H; k++) z[k] = 2 * (z[k] as number);
+    }
+    const gates = pad.sigmoid(pre);
+    {
+      const [s, cPrev, cOut, saved, twice] = [pad.view(gates), pad.view(c), pad.view(outs[1]), pad.view(outs[2]), pad.view(doubledC)];
+      for (let b = 0; b < B; b++) {
+        const row = b * G;
+        const out = b * 5 * H;
+        const state = b * H;
+        for (let j = 0; j < H; j++) {
+          const i = s[row + j] as number;
+          const f = s[row + H + j] as number;
+          const g = 2 * (s[row + 2 * H + j] as number) - 1;
+          const cNew = f * (cPrev[state + j] as number) + i * g;
+          saved[out + j] = i;
+          saved[out + H + j] = f;
+          saved[out + 2 * H + j] = g;
+          saved[out + 3 * H + j] = s[row + 3 * H + j] as number;
+          cOut[state + j] = cNew;
+          twice[state + j] = 2 * cNew;
+        }
+      }
+    }
+    const cellSigmoid = pad.sigmoid(doubledC);
+    {
+      const [s, saved, hOut] = [pad.view(cellSigmoid), pad.view(outs[2]), pad.view(outs[0])];
+      for (let b = 0; b < B; b++) {
+        const out = b * 5 * H;
+        const state = b * H;
+        for (let j = 0; j < H; j++) {
+          const tc = 2 * (s[state + j] as number) - 1;
+          saved[out + 4 * H + j] = tc;
+          hOut[state + j] = (saved[out + 3 * H + j] as number) * tc;
+        }
+      }
+    }
+    return [...outs];
+  } finally {
+    pad.release();
   }
 }
 
@@ -59,9 +118,8 @@ export function lstmGatesForward(
 export function lstmGatesBackward(
   B: number,
   H: number,
-  gates: Float32Array,
+  saved: Float32Array,
   c: Float32Array,
-  cNew: Float32Array,
   dh: Float32Array,
   dcNew: Float32Array,
   dz: Float32Array,
@@ -70,41 +128,31 @@ export function lstmGatesBackward(
   const G = 4 * H;
   for (let b = 0; b < B; b++) {
     const row = b * G;
+    const at = b * 5 * H;
     const state = b * H;
     for (let j = 0; j < H; j++) {
-      const zi = row + j;
-      const zf = zi + H;
-      const zg = zf + H;
-      const zo = zg + H;
-      const i = gates[zi] as number;
-      const f = gates[zf] as number;
-      const g = gates[zg] as number;
-      const o = gates[zo] as number;
-      const tc = Math.tanh(cNew[state + j] as number);
+      const i = saved[at + j] as number;
+      const f = saved[at + H + j] as number;
+      const g = saved[at + 2 * H + j] as number;
+      const o = saved[at + 3 * H + j] as number;
+      const tc = saved[at + 4 * H + j] as number;
       const dhj = dh[state + j] as number;
       const dcTotal = (dcNew[state + j] as number) + dhj * o * (1 - tc * tc);
-      dz[zi] = dcTotal * g * i * (1 - i);
-      dz[zf] = dcTotal * (c[state + j] as number) * f * (1 - f);
-      dz[zg] = dcTotal * i * (1 - g * g);
-      dz[zo] = dhj * tc * o * (1 - o);
+      dz[row + j] = dcTotal * g * i * (1 - i);
+      dz[row + H + j] = dcTotal * (c[state + j] as number) * f * (1 - f);
+      dz[row + 2 * H + j] = dcTotal * i * (1 - g * g);
+      dz[row + 3 * H + j] = dhj * tc * o * (1 - o);
       dc[state + j] = dcTotal * f;
     }
   }
 }
 
-function shapeOf(info: TensorInfo, kernel: string, name: string, rank: number): number[] {
-  if (info.shape.length !== rank) {
-    throw new Error(`${kernel}: ${name} must have rank ${rank}, got shape [${info.shape.join(', ')}]`);
-  }
-  return info.shape;
-}
-
 function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo } {
   const { xProj, hProj, c } = inputs as { xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo };
-  const [B, H] = shapeOf(c, LSTM_GATES, 'c', 2) as [number, number];
+  if (c.shape.length !== 2) throw new Error(`${LSTM_GATES}: c must have rank 2, got shape [${c.shape.join(', ')}]`);
+  const [B, H] = c.shape as [number, number];
   for (const [name, info] of [['xProj', xProj], ['hProj', hProj]] as const) {
-    const [rows, cols] = shapeOf(info, LSTM_GATES, name, 2);
-    if (rows !== B || cols !== 4 * H) {
+    if (info.shape.length !== 2 || info.shape[0] !== B || info.shape[1] !== 4 * H) {
       throw new Error(`${LSTM_GATES}: ${name} must be [${B}, ${4 * H}] (c is [${B}, ${H}]), got [${info.shape.join(', ')}]`);
     }
   }
@@ -114,22 +162,20 @@ function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number;
 /** The same math in tfjs ops: the kernel for every backend without addressable memory (tensorflow, webgl). */
 function compositeForward(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor[] {
   return tf.tidy(() => {
-    const z = tf.add(xProj, hProj);
-    const [zi, zf, zg, zo] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const [zi, zf, zg, zo] = tf.split(tf.add(xProj, hProj), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const i = tf.sigmoid(zi);
     const f = tf.sigmoid(zf);
     const g = tf.tanh(zg);
     const o = tf.sigmoid(zo);
     const cNew = tf.add(tf.mul(f, c), tf.mul(i, g));
-    const hNew = tf.mul(o, tf.tanh(cNew));
-    return [hNew, cNew, tf.concat([i, f, g, o], 1)];
+    const tc = tf.tanh(cNew);
+    return [tf.mul(o, tc), cNew, tf.concat([i, f, g, o, tc], 1)];
   });
 }
 
-function compositeBackward(gates: tf.Tensor2D, c: tf.Tensor2D, cNew: tf.Tensor2D, dh: tf.Tensor2D, dcNew: tf.Tensor2D): tf.Tensor[] {
+function compositeBackward(saved: tf.Tensor2D, c: tf.Tensor2D, dh: tf.Tensor2D, dcNew: tf.Tensor2D): tf.Tensor[] {
   return tf.tidy(() => {
-    const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-    const tc = tf.tanh(cNew);
+    const [i, f, g, o, tc] = tf.split(saved, 5, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const one = tf.scalar(1);
     const dcTotal = tf.add(dcNew, tf.mul(tf.mul(dh, o), tf.sub(one, tf.square(tc))));
     const dzi = tf.mul(tf.mul(dcTotal, g), tf.mul(i, tf.sub(one, i)));
@@ -140,25 +186,35 @@ function compositeBackward(gates: tf.Tensor2D, c: tf.Tensor2D, cNew: tf.Tensor2D
   });
 }
 
-for (const backendName of MEMORY_BACKENDS) {
-  registerKernelOnce({
-    kernelName: LSTM_GATES,
-    backendName,
-    kernelFunc: ({ inputs, backend }) => {
-      const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
-      return runOnBackendMemory(LSTM_GATES, backendName, backend as KernelBackend, [xProj, hProj, c], [[B, H], [B, H], [B, 4 * H]], (ins, outs) =>
-        lstmGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array, Float32Array])),
-      );
-    },
-  });
+registerKernelOnce({
+  kernelName: LSTM_GATES,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
+    return lstmGatesForwardWasm(backend as KernelBackend, xProj, hProj, c, B, H);
+  },
+});
+
+registerKernelOnce({
+  kernelName: LSTM_GATES,
+  backendName: 'cpu',
+  kernelFunc: ({ inputs, backend }) => {
+    const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
+    return runOnBackendMemory(LSTM_GATES, 'cpu', backend as KernelBackend, [xProj, hProj, c], [[B, H], [B, H], [B, 5 * H]], (ins, outs) =>
+      lstmGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array, Float32Array])),
+    );
+  },
+});
+
+for (const backendName of ['cpu', 'wasm'] as const) {
   registerKernelOnce({
     kernelName: LSTM_GATES_GRAD,
     backendName,
     kernelFunc: ({ inputs, backend }) => {
-      const { gates, c, cNew, dh, dcNew } = inputs as Record<'gates' | 'c' | 'cNew' | 'dh' | 'dcNew', TensorInfo>;
+      const { saved, c, dh, dcNew } = inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', TensorInfo>;
       const [B, H] = c.shape as [number, number];
-      return runOnBackendMemory(LSTM_GATES_GRAD, backendName, backend as KernelBackend, [gates, c, cNew, dh, dcNew], [[B, 4 * H], [B, H]], (ins, outs) =>
-        lstmGatesBackward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
+      return runOnBackendMemory(LSTM_GATES_GRAD, backendName, backend as KernelBackend, [saved, c, dh, dcNew], [[B, 4 * H], [B, H]], (ins, outs) =>
+        lstmGatesBackward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
       );
     },
   });
@@ -177,8 +233,8 @@ for (const backendName of COMPOSITE_BACKENDS) {
     kernelName: LSTM_GATES_GRAD,
     backendName,
     kernelFunc: ({ inputs }) => {
-      const { gates, c, cNew, dh, dcNew } = inputs as Record<'gates' | 'c' | 'cNew' | 'dh' | 'dcNew', tf.Tensor2D>;
-      return compositeBackward(gates, c, cNew, dh, dcNew);
+      const { saved, c, dh, dcNew } = inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>;
+      return compositeBackward(saved, c, dh, dcNew);
     },
   });
 }
@@ -186,11 +242,11 @@ for (const backendName of COMPOSITE_BACKENDS) {
 registerGradientOnce({
   kernelName: LSTM_GATES,
   inputsToSave: ['c'],
-  outputsToSave: [false, true, true],
+  outputsToSave: [false, false, true],
   gradFunc: (dys, saved) => {
     const [dh, dcNew] = dys as tf.Tensor[];
-    const [c, cNew, gates] = saved as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const [dz, dc] = tf.engine().runKernel(LSTM_GATES_GRAD, { gates, c, cNew, dh, dcNew } as tf.NamedTensorMap) as tf.Tensor[];
+    const [c, activations] = saved as [tf.Tensor, tf.Tensor];
+    const [dz, dc] = tf.engine().runKernel(LSTM_GATES_GRAD, { saved: activations, c, dh, dcNew } as tf.NamedTensorMap) as tf.Tensor[];
     return { xProj: () => dz as tf.Tensor, hProj: () => (dz as tf.Tensor).clone(), c: () => dc as tf.Tensor };
   },
 });
@@ -201,9 +257,8 @@ registerGradientOnce({
  * Differentiable in all three inputs; runs as one kernel on cpu and wasm and as tfjs ops elsewhere.
  */
 export function lstmGates(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  const [h, cNew, gates] = tf.engine().runKernel(LSTM_GATES, { xProj, hProj, c } as tf.NamedTensorMap) as tf.Tensor2D[];
-  // The activated gates are an output only so the gradient can reuse them; callers never see them, and the
-  // tape holds its own reference, so the handle can go now.
-  (gates as tf.Tensor2D).dispose();
+  const [h, cNew, saved] = tf.engine().runKernel(LSTM_GATES, { xProj, hProj, c } as tf.NamedTensorMap) as tf.Tensor2D[];
+  // `saved` is an output only so the gradient can reuse it; the tape keeps its own reference.
+  (saved as tf.Tensor2D).dispose();
   return { h: h as tf.Tensor2D, c: cNew as tf.Tensor2D };
 }

@@ -62,8 +62,8 @@ export const evaluateStage: StageDefinition<RunConfig> = {
       }
       const backend = yield* (yield* TensorBackend).ensure;
       const data = yield* loadTokenized(context, config);
-      const model = yield* Effect.tryPromise({
-        try: () => deserializeModel(readModelFiles(join(trainDir, TRAIN_FILES.modelDir))),
+      const model = yield* Effect.try({
+        try: () => deserializeModel(readModelFiles(join(trainDir, TRAIN_FILES.modelDir)), join(trainDir, TRAIN_FILES.modelDir)),
         catch: (cause) => new InputError({ path: join(trainDir, TRAIN_FILES.modelDir), reason: `cannot load the model: ${String(cause)}` }),
       });
       return yield* Effect.try({

@@ -21,7 +21,7 @@ export function buildReport(pipeline: string, declaration: PipelineDeclaration, 
   const sections = [overviewSection(runs, known)];
   for (const { group, build } of GROUP_SECTIONS) {
     const members = runs.filter((run) => run.groups.includes(group));
-    if (members.length > 0) sections.push(build({ runs: members, all: runs }));
+    if (members.length > 0) sections.push(build({ runs: members }));
   }
   return { title: declaration.title, intro: declaration.description, meta: overviewMeta(pipeline, declaration, runs), sections };
 }

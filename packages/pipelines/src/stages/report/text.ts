@@ -32,7 +32,7 @@ export function signed(value: number, decimals = 2): string {
 export function norm(value: number): string {
   if (value === 0) return '0';
   const magnitude = Math.abs(value);
-  if (magnitude >= 0.01 && magnitude < 10_000) {
+  if (magnitude >= 0.001 && magnitude < 10_000) {
     const decimals = Math.max(0, 2 - Math.floor(Math.log10(magnitude)));
     return formatFixed(value, decimals);
   }
@@ -49,8 +49,21 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${int(n)} ${n === 1 ? one : many}`;
 }
 
-/** A ratio `a / b` as `7.4×`; undefined when it has no meaning. */
+/** A ratio `a / b` as `1.04×`, `7.4×`, `125×`; undefined when it has no meaning. */
 export function times(a: number, b: number): string | undefined {
-  if (!(b > 0) || !Number.isFinite(a / b)) return undefined;
-  return `${formatFixed(a / b, a / b >= 10 ? 0 : 1)}×`;
+  const ratio = a / b;
+  if (!(b > 0) || !Number.isFinite(ratio)) return undefined;
+  // Near 1 a ratio needs two decimals, or 1.04 would print as a misleading "1.0×".
+  return `${formatFixed(ratio, ratio >= 10 ? 0 : ratio >= 2 ? 1 : 2)}×`;
+}
+
+/**
+ * Two-proportion z statistic of e1/n1 against e2/n2 (pooled standard error); undefined when it is not defined.
+ * |z| >= 1.96 is a difference at the 5% level, the bar a sentence must clear before it claims one.
+ */
+export function twoProportionZ(e1: number, n1: number, e2: number, n2: number): number | undefined {
+  if (n1 === 0 || n2 === 0) return undefined;
+  const pooled = (e1 + e2) / (n1 + n2);
+  const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
+  return se > 0 ? (e1 / n1 - e2 / n2) / se : undefined;
 }

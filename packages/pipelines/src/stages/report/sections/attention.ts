@@ -6,8 +6,6 @@ import { bleu, fixed, pct, signed } from '../text.ts';
 import { attentionName, best, cellName, divergedNote, rowLabel, seq2seqOf, splitsOf, type SectionInput } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
-/** Heatmaps per run: enough to see the alignment, few enough to keep the page readable. */
-const MAX_HEATMAPS = 3;
 
 export function attentionSection({ runs }: SectionInput): Section {
   const scored = runs.filter((r) => seq2seqOf(r));
@@ -86,7 +84,7 @@ function comparison(scored: readonly LoadedRun[]): string[] {
 function heatmaps(runs: readonly LoadedRun[]): Block[] {
   const blocks: Block[] = [];
   for (const run of runs) {
-    run.attention.slice(0, MAX_HEATMAPS).forEach((sample, i) => {
+    run.attention.forEach((sample, i) => {
       if (sample.source.length === 0 || sample.output.length === 0) return;
       const sharpness = meanRowMax(sample);
       blocks.push(

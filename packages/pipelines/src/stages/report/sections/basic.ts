@@ -1,8 +1,9 @@
 /** Question 1: seq2seq without attention, LSTM vs GRU: results, curves and how far the gradient reaches back. */
-import { list, paragraph, table, type Block, type Section, type TableCell } from '../../../report/index.ts';
+import { list, note, paragraph, table, type Block, type Section, type TableCell } from '../../../report/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { bleu, fixed, int, joinList, norm, pct, times } from '../text.ts';
 import {
+  attentionName,
   best,
   cellName,
   curvesBlock,
@@ -29,6 +30,7 @@ export function basicSection({ runs }: SectionInput): Section {
     ),
     metricsTable(runs),
     ...divergedNote(runs),
+    ...attentionCaveat(runs),
   ];
   const conclusions = [...metricConclusions(runs), ...flowConclusions(runs)];
   if (conclusions.length > 0) blocks.push(list(conclusions));
@@ -44,6 +46,18 @@ export function basicSection({ runs }: SectionInput): Section {
   const examples = examplesTable(runs);
   if (examples) blocks.push(examples);
   return { id: 'basic', title: 'Question 1: seq2seq without attention, LSTM vs GRU', blocks };
+}
+
+/** The question is about models without attention; a run with attention in the group changes two things at once. */
+function attentionCaveat(runs: readonly LoadedRun[]): Block[] {
+  const attended = runs.filter((r) => (attentionName(r) ?? 'none') !== 'none');
+  if (attended.length === 0) return [];
+  return [
+    note(
+      `${joinList(attended.map((r) => `${r.label} uses ${attentionName(r)} attention`))}: ${attended.length === 1 ? 'its' : 'their'} results differ from the other runs in the attention as well as the cell, so they do not isolate LSTM vs GRU.`,
+      'caution',
+    ),
+  ];
 }
 
 function metricsTable(runs: readonly LoadedRun[]): Block {
@@ -77,8 +91,11 @@ function metricsTable(runs: readonly LoadedRun[]): Block {
 function metricConclusions(runs: readonly LoadedRun[]): string[] {
   const scored = runs.filter((r) => seq2seqOf(r));
   if (scored.length === 0) return [];
+  // Compare cells among runs without attention when both cells have one; otherwise among all (with the caveat note).
+  const plain = scored.filter((r) => (attentionName(r) ?? 'none') === 'none');
+  const pool = new Set(plain.map(cellName)).size > 1 ? plain : scored;
   const byCell = new Map<string, LoadedRun[]>();
-  for (const run of scored) byCell.set(cellName(run), [...(byCell.get(cellName(run)) ?? []), run]);
+  for (const run of pool) byCell.set(cellName(run), [...(byCell.get(cellName(run)) ?? []), run]);
   const out: string[] = [];
   const exact = (r: LoadedRun) => seq2seqOf(r)!.decodings.greedy.exactMatch;
   const describe = (r: LoadedRun) =>
@@ -91,7 +108,7 @@ function metricConclusions(runs: readonly LoadedRun[]): string[] {
     const leader = diff === 0 ? undefined : diff > 0 ? lstm : gru;
     out.push(
       leader
-        ? `The best ${cellName(leader.item)} (${leader.item.label}) leads the best ${leader === lstm ? 'GRU' : 'LSTM'} by ${pct(Math.abs(diff))} exact match (${pct(lstm.value)} LSTM vs ${pct(gru.value)} GRU) on this budget.`
+        ? `The best ${cellName(leader.item)} (${leader.item.label}) leads the best ${leader === lstm ? 'GRU' : 'LSTM'} by ${fixed(Math.abs(diff) * 100, 1)} pp of exact match (${pct(lstm.value)} LSTM vs ${pct(gru.value)} GRU) on this budget.`
         : `The best LSTM and the best GRU tie at ${pct(lstm.value)} exact match.`,
     );
     const lstmParams = lstm.item.summary.parameters;

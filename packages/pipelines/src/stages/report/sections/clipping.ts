@@ -17,10 +17,7 @@ import {
 } from '../../../report/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { fixed, int, joinList, norm, pct, plural, times } from '../text.ts';
-import { best, clipText, divergence, lastEvaluation, type SectionInput } from './common.ts';
-
-/** Above this many steps, curves show one point per bucket of consecutive steps (an SVG of 10⁵ points helps no one). */
-const MAX_POINTS = 600;
+import { best, bucketLoss, bucketsOf, bucketSize, clipText, divergence, lastEvaluation, type SectionInput } from './common.ts';
 
 interface StepStats {
   readonly steps: number;
@@ -52,9 +49,9 @@ export function clippingSection({ runs }: SectionInput): Section {
         'clip',
         { header: 'steps', format: { kind: 'integer' } },
         { header: 'clipped', format: { kind: 'percent', decimals: 1 } },
-        { header: 'max grad norm', format: { kind: 'scientific', digits: 2 } },
+        { header: 'max grad norm', align: 'right' },
         { header: 'at step', format: { kind: 'integer' } },
-        { header: 'median grad norm', format: { kind: 'scientific', digits: 2 } },
+        { header: 'median grad norm', align: 'right' },
         { header: 'final train loss', format: { kind: 'fixed', decimals: 3 }, best: 'min' },
         { header: 'final valid loss', format: { kind: 'fixed', decimals: 3 }, best: 'min' },
         'diverged',
@@ -68,9 +65,10 @@ export function clippingSection({ runs }: SectionInput): Section {
           clipText(run.config.train.clip),
           s.steps,
           s.steps === 0 ? null : s.clipped / s.steps,
-          s.max?.gradNorm ?? null,
+          // Norms span decades (0.3 to 10⁴): written as the sentences write them, not in one fixed format.
+          s.max ? norm(s.max.gradNorm) : null,
           s.max?.step ?? null,
-          s.median ?? null,
+          s.median === undefined ? null : norm(s.median),
           d ? null : (last?.trainLoss ?? null),
           d ? null : (last?.validLoss ?? null),
           d ? `step ${d.step} (${d.value})` : 'no',
@@ -88,9 +86,7 @@ export function clippingSection({ runs }: SectionInput): Section {
     bucketed ||= buckets.some((b) => b.length > 1);
     for (const bucket of buckets) {
       const last = bucket[bucket.length - 1]!;
-      const tokens = bucket.reduce((sum, s) => sum + s.tokens, 0);
-      const loss = tokens > 0 ? bucket.reduce((sum, s) => sum + s.loss * s.tokens, 0) / tokens : bucket.reduce((sum, s) => sum + s.loss, 0) / bucket.length;
-      lossPoints.push({ run: run.label, split: 'train', step: last.step, value: loss });
+      lossPoints.push({ run: run.label, split: 'train', step: last.step, value: bucketLoss(bucket) });
       normPoints.push({ series: run.label, t: last.step, norm: Math.max(...bucket.map((s) => s.gradNorm)) });
     }
   }
@@ -106,31 +102,22 @@ export function clippingSection({ runs }: SectionInput): Section {
     );
   }
   if (normPoints.some((p) => p.norm > 0)) {
-    const markers = runs.flatMap((run) => {
-      const d = divergence(run);
-      return d ? [{ t: d.step, label: `${run.label} diverged` }] : [];
-    });
+    // The divergence step is the last x of its run, where a marker's label would run into the legend: the caption says it.
+    const diverged = runs.filter((r) => divergence(r) !== undefined);
+    const divergedText =
+      diverged.length === 0
+        ? ''
+        : ` ${joinList(diverged.map((r) => `${r.label} diverged at step ${int(divergence(r)!.step)}`))}: ${diverged.length === 1 ? 'its line ends' : 'their lines end'} at the last finite step.`;
     blocks.push(
       chart(
         'clipping-grad-norm',
         'Pre-clip gradient norm per step',
-        gradientNormChart(normPoints, { xTitle: 'step', yTitle: 'gradient norm before clipping', markers }),
-        `Thresholds: ${runs.map((r) => `${r.label}: ${clipText(r.config.train.clip)}`).join(', ')}. Log scale.${bucketNote}`,
+        gradientNormChart(normPoints, { xTitle: 'step', yTitle: 'gradient norm before clipping' }),
+        `Thresholds: ${runs.map((r) => `${r.label}: ${clipText(r.config.train.clip)}`).join(', ')}. Log scale.${divergedText}${bucketNote}`,
       ),
     );
   }
   return { id: 'clipping', title: 'Question 3b: gradient clipping', blocks };
-}
-
-function bucketSize(steps: number): number {
-  return Math.max(1, Math.ceil(steps / MAX_POINTS));
-}
-
-function bucketsOf(steps: readonly StepRecord[]): StepRecord[][] {
-  const size = bucketSize(steps.length);
-  const out: StepRecord[][] = [];
-  for (let i = 0; i < steps.length; i += size) out.push(steps.slice(i, i + size));
-  return out;
 }
 
 function conclusionsOf(runs: readonly LoadedRun[], stats: ReadonlyMap<LoadedRun, StepStats>): string[] {

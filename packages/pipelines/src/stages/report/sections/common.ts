@@ -1,5 +1,5 @@
 /** What several sections need: reading a run's config and results, curves, gradient flow, diverged runs. */
-import type { ClipConfig, TeacherForcingConfig } from '@bptt/train';
+import type { ClipConfig, StepRecord, TeacherForcingConfig } from '@bptt/train';
 import {
   chart,
   gradientNormChart,
@@ -9,7 +9,6 @@ import {
   type Block,
   type CurvePoint,
   type GradientNormPoint,
-  type TableCell,
   type TimeMarker,
 } from '../../../report/index.ts';
 import type { Seq2SeqEvaluation, StreamEvaluation } from '../../shared/run-files.ts';
@@ -19,8 +18,6 @@ import { joinList, plural } from '../text.ts';
 export interface SectionInput {
   /** The runs of this section's group, in report order. */
   readonly runs: readonly LoadedRun[];
-  /** Every run of the pipeline. */
-  readonly all: readonly LoadedRun[];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -60,19 +57,28 @@ export function divergedNote(runs: readonly LoadedRun[]): Block[] {
   ];
 }
 
-/** The best of `runs` by `value` (undefined values are skipped); ties keep the first run. */
+/**
+ * The best of `items` by `value` (undefined values are skipped): `item` is the first best, `ties` every item with
+ * that exact value, so a sentence can name all of them instead of crowning one of several equals.
+ */
 export function best<T>(
   items: readonly T[],
   value: (item: T) => number | null | undefined,
   direction: 'max' | 'min',
-): { item: T; value: number } | undefined {
-  let found: { item: T; value: number } | undefined;
+): { item: T; value: number; ties: T[] } | undefined {
+  let found: { item: T; value: number; ties: T[] } | undefined;
   for (const item of items) {
     const v = value(item);
     if (v === null || v === undefined || !Number.isFinite(v)) continue;
-    if (!found || (direction === 'max' ? v > found.value : v < found.value)) found = { item, value: v };
+    if (!found || (direction === 'max' ? v > found.value : v < found.value)) found = { item, value: v, ties: [item] };
+    else if (v === found.value) found.ties.push(item);
   }
   return found;
+}
+
+/** The labels of a best value's runs: `gru` or `gru and lstm (tied)`. */
+export function bestLabels(found: { ties: readonly LoadedRun[] }): string {
+  return found.ties.length === 1 ? found.ties[0]!.label : `${joinList(found.ties.map((r) => r.label))}, tied`;
 }
 
 /** The last evaluation of a run, if it had one. */
@@ -84,8 +90,6 @@ export function splitsOf(runs: readonly LoadedRun[]): string {
   const splits = [...new Set(runs.flatMap((run) => (run.evaluation.kind === 'diverged' ? [] : [run.evaluation.split])))];
   return splits.length === 0 ? 'test' : joinList(splits);
 }
-
-export const cell = (value: number | null | undefined): TableCell => (value === undefined ? null : value);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Config, as words
@@ -133,11 +137,34 @@ export function dropoutText(run: LoadedRun): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Training curves
 
+/** Above this many steps, step curves show one point per bucket of consecutive steps (an SVG of 10⁵ points helps no one). */
+const MAX_POINTS = 600;
+
+export function bucketSize(steps: number): number {
+  return Math.max(1, Math.ceil(steps / MAX_POINTS));
+}
+
+export function bucketsOf(steps: readonly StepRecord[]): StepRecord[][] {
+  const size = bucketSize(steps.length);
+  const out: StepRecord[][] = [];
+  for (let i = 0; i < steps.length; i += size) out.push(steps.slice(i, i + size));
+  return out;
+}
+
+/** Token-weighted mean loss of consecutive steps. */
+export function bucketLoss(bucket: readonly StepRecord[]): number {
+  const tokens = bucket.reduce((sum, s) => sum + s.tokens, 0);
+  return tokens > 0 ? bucket.reduce((sum, s) => sum + s.loss * s.tokens, 0) / tokens : bucket.reduce((sum, s) => sum + s.loss, 0) / bucket.length;
+}
+
 /** Train and valid loss (or perplexity) at each evaluation; a run that never evaluated shows its step losses. */
 export function curvePoints(runs: readonly LoadedRun[], metric: 'loss' | 'perplexity'): CurvePoint[] {
   return runs.flatMap((run): CurvePoint[] => {
     if (run.history.evaluations.length === 0) {
-      return run.history.steps.map((s) => ({ run: run.label, split: 'train', step: s.step + 1, value: metric === 'loss' ? s.loss : Math.exp(s.loss) }));
+      return bucketsOf(run.history.steps).map((bucket) => {
+        const loss = bucketLoss(bucket);
+        return { run: run.label, split: 'train', step: bucket[bucket.length - 1]!.step + 1, value: metric === 'loss' ? loss : Math.exp(loss) };
+      });
     }
     return run.history.evaluations.flatMap((e): CurvePoint[] => {
       const train = metric === 'loss' ? e.trainLoss : e.trainPerplexity;
@@ -153,14 +180,12 @@ export function curvePoints(runs: readonly LoadedRun[], metric: 'loss' | 'perple
 export function curvesBlock(name: string, runs: readonly LoadedRun[], metric: 'loss' | 'perplexity' = 'loss'): Block {
   const points = curvePoints(runs, metric);
   if (points.length === 0) return paragraph(`No training curve: ${plural(runs.length, 'run')} recorded no step.`);
+  const logY = points.every((p) => p.value > 0);
   return chart(
     name,
     metric === 'loss' ? 'Training and validation loss' : 'Training and validation perplexity',
-    lossCurvesChart(points, {
-      metric: metric === 'loss' ? 'loss (nats/token)' : 'perplexity',
-      logY: metric === 'perplexity' || points.every((p) => p.value > 0),
-    }),
-    'Solid: mean training loss since the previous evaluation; dashed with dots: validation (teacher forcing, no dropout). Log scale.',
+    lossCurvesChart(points, { metric: metric === 'loss' ? 'loss (nats/token)' : 'perplexity', logY }),
+    `Solid: mean training ${metric} since the previous evaluation; dashed with dots: validation ${metric} (no dropout).${logY ? ' Log scale.' : ''}`,
   );
 }
 

@@ -18,7 +18,7 @@ import {
 } from '../../../report/index.ts';
 import type { Seq2SeqEvaluation } from '../../shared/run-files.ts';
 import type { LoadedRun } from '../load.ts';
-import { bleu, fixed, int, pct, pp, signed, times } from '../text.ts';
+import { bleu, fixed, int, pct, pp, signed, times, twoProportionZ } from '../text.ts';
 import { divergedNote, rowLabel, seq2seqOf, splitsOf, type SectionInput } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
@@ -136,9 +136,9 @@ function conclusionsOf(run: LoadedRun, e: Seq2SeqEvaluation): string[] {
   const out: string[] = [];
   const { teacherForced: tf, greedy: fr } = e.decodings;
   out.push(
-    `${run.label}: free running costs ${pp(tf.tokenAccuracy - fr.tokenAccuracy)} token accuracy (${pct(tf.tokenAccuracy)} → ${pct(fr.tokenAccuracy)}), ` +
-      `${signed(tf.bleu.score - fr.bleu.score, 1)} BLEU (${bleu(tf.bleu.score)} → ${bleu(fr.bleu.score)}) and ` +
-      `${signed(fr.meanEditDistance - tf.meanEditDistance, 2)} edits per sequence (${fixed(tf.meanEditDistance, 2)} → ${fixed(fr.meanEditDistance, 2)}).`,
+    `${run.label}, from p=1 to p=0: token accuracy ${pct(tf.tokenAccuracy)} → ${pct(fr.tokenAccuracy)} (${pp(fr.tokenAccuracy - tf.tokenAccuracy)}), ` +
+      `BLEU ${bleu(tf.bleu.score)} → ${bleu(fr.bleu.score)} (${signed(fr.bleu.score - tf.bleu.score, 1)}), ` +
+      `edits per sequence ${fixed(tf.meanEditDistance, 2)} → ${fixed(fr.meanEditDistance, 2)} (${signed(fr.meanEditDistance - tf.meanEditDistance, 2)}).`,
   );
 
   const positions = e.exposureBias.perPosition;
@@ -148,7 +148,7 @@ function conclusionsOf(run: LoadedRun, e: Seq2SeqEvaluation): string[] {
     const far = [...positions].reverse().find((p) => p.count * 2 >= first.count) ?? first;
     if (far.position !== first.position) {
       out.push(
-        `${run.label}: per-position token error grows from ${pct(first.teacherForcedErrorRate)} (p=1) and ${pct(first.freeRunningErrorRate)} (p=0) ` +
+        `${run.label}: per-position token error goes from ${pct(first.teacherForcedErrorRate)} (p=1) and ${pct(first.freeRunningErrorRate)} (p=0) ` +
           `at position ${first.position} to ${pct(far.teacherForcedErrorRate)} (p=1) and ${pct(far.freeRunningErrorRate)} (p=0) at position ${far.position} ` +
           `(the last position ${int(far.count)} of ${int(first.count)} sequences reach).`,
       );
@@ -177,13 +177,16 @@ function conclusionsOf(run: LoadedRun, e: Seq2SeqEvaluation): string[] {
     );
   } else {
     const ratio = times(afterError.errorRate, cleanPrefix.errorRate);
-    const compounding = afterError.errorRate > cleanPrefix.errorRate;
+    const z = twoProportionZ(afterError.errors, afterError.count, cleanPrefix.errors, cleanPrefix.count);
+    const higher = afterError.errorRate > cleanPrefix.errorRate;
+    const verdict = !higher
+      ? ': errors do not compound here.'
+      : z !== undefined && z >= 1.96
+        ? `${ratio ? `, ${ratio} higher` : ''}: errors compound (two-proportion z = ${fixed(z, 2)}, above 1.96).`
+        : `${ratio ? `, ${ratio} higher` : ''}, but not significantly${z === undefined ? '' : ` (two-proportion z = ${fixed(z, 2)}, below 1.96)`}: these counts do not show that errors compound.`;
     out.push(
       `${run.label}: after an earlier error the p=0 token error rate is ${pct(afterError.errorRate)} (${int(afterError.errors)}/${int(afterError.count)} tokens) ` +
-        `against ${pct(cleanPrefix.errorRate)} (${int(cleanPrefix.errors)}/${int(cleanPrefix.count)}) with a correct prefix` +
-        (compounding
-          ? `${ratio ? `, ${ratio} higher` : ''}: errors compound.`
-          : `: errors do not compound here.`),
+        `against ${pct(cleanPrefix.errorRate)} (${int(cleanPrefix.errors)}/${int(cleanPrefix.count)}) with a correct prefix${verdict}`,
     );
   }
   return out;

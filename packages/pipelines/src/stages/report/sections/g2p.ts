@@ -94,8 +94,8 @@ function comparabilityText(runs: readonly LoadedRun[]): string {
   const sizes = datasets.map((d) => {
     const s = d.declaration.synthesize;
     if (s.task !== 'cmudict') return `${d.name}: not CMUdict (task ${s.task})`;
-    const train = s.sizes.train === 'all' ? 'every word not held out' : `${int(s.sizes.train)} words`;
-    return `${d.name}: train ${train}, valid ${int(s.sizes.valid)}, test ${int(s.sizes.test)} words`;
+    const train = s.sizes.train === 'all' ? 'every word not held out' : int(s.sizes.train);
+    return `${d.name}: train ${train}, valid ${int(s.sizes.valid)} and test ${int(s.sizes.test)} words`;
   });
   const examples = [...new Set(runs.flatMap((r) => (seq2seqOf(r) ? [seq2seqOf(r)!.examples] : [])))];
   const parameters = runs.map((r) => r.summary.parameters);

@@ -17,7 +17,7 @@ function bestValidPerplexity(run: LoadedRun): number | null {
 export function lmSection({ runs }: SectionInput): Section {
   const blocks: Block[] = [
     paragraph(
-      'Word-level language models trained with truncated BPTT on a continuous token stream: the hidden state is ' +
+      'Language models trained on a continuous token stream: with truncated BPTT the hidden state is ' +
         'carried from one window to the next, but the gradient stops at the window boundary. Perplexity is exp of ' +
         'the mean negative log-likelihood per token.',
     ),
@@ -55,7 +55,8 @@ export function lmSection({ runs }: SectionInput): Section {
   const conclusions = conclusionsOf(runs);
   if (conclusions.length > 0) blocks.push(list(conclusions));
   blocks.push(curvesBlock('lm-perplexity', runs, 'perplexity'));
-  return { id: 'lm', title: 'Language modelling (Brown corpus)', blocks };
+  const brown = runs.every((r) => r.dataset.declaration.synthesize.task === 'brown');
+  return { id: 'lm', title: brown ? 'Language modelling on the Brown corpus' : 'Language modelling', blocks };
 }
 
 function conclusionsOf(runs: readonly LoadedRun[]): string[] {

@@ -3,7 +3,7 @@ import { list, note, paragraph, table, type Block, type MetaEntry, type Section 
 import type { PipelineDeclaration } from '../../../config/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { bleu, int, joinList, pct, plural, seconds, signed, fixed } from '../text.ts';
-import { attentionName, best, cellName, curvesBlock, divergedNote, rowLabel, seq2seqOf, splitsOf, streamOf } from './common.ts';
+import { attentionName, best, bestLabels, cellName, curvesBlock, divergedNote, rowLabel, seq2seqOf, splitsOf, streamOf } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
 
@@ -157,7 +157,7 @@ function overviewConclusions(runs: readonly LoadedRun[]): string[] {
   const score = best(seq2seq, (r) => seq2seqOf(r)!.decodings.greedy.bleu.score, 'max');
   if (exact && score) {
     out.push(
-      `Best greedy exact match: ${pct(exact.value)} (${exact.item.label}); best greedy BLEU: ${bleu(score.value)} (${score.item.label}), over ${plural(seq2seq.length, 'seq2seq run')} with a model.`,
+      `Best greedy exact match: ${pct(exact.value)} (${bestLabels(exact)}); best greedy BLEU: ${bleu(score.value)} (${bestLabels(score)}), over ${plural(seq2seq.length, 'seq2seq run')} with a model.`,
     );
   }
   if (seq2seq.length > 0) {

@@ -5,7 +5,7 @@
 import { chart, list, paragraph, table, teacherForcingGapChart, type Block, type GapRow, type Section } from '../../../report/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { bleu, pct, pp, signed } from '../text.ts';
-import { best, divergedNote, rowLabel, seq2seqOf, splitsOf, teacherForcingText, type SectionInput } from './common.ts';
+import { best, bestLabels, divergedNote, rowLabel, seq2seqOf, splitsOf, teacherForcingText, type SectionInput } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
 
@@ -111,8 +111,11 @@ function conclusionsOf(scored: readonly LoadedRun[]): string[] {
     const free = best(scored, (r) => seq2seqOf(r)!.decodings.greedy.exactMatch, 'max')!;
     const forced = best(scored, (r) => seq2seqOf(r)!.decodings.teacherForced.tokenAccuracy, 'max')!;
     out.push(
-      `What matters at test time is p=0: the best free-running exact match is ${pct(free.value)} (${free.item.label}, ${scheduleText(free.item)})` +
-        (forced.item === free.item
+      `What matters at test time is p=0: the best free-running exact match is ${pct(free.value)} (` +
+        (free.ties.length === 1 ? `${free.item.label}, ${scheduleText(free.item)})` : `${bestLabels(free)})`) +
+        (free.ties.length > 1
+          ? '.'
+          : forced.item === free.item
           ? `, which also has the best p=1 token accuracy (${pct(forced.value)}).`
           : `, while the best p=1 token accuracy, ${pct(forced.value)}, belongs to ${forced.item.label} (${scheduleText(forced.item)}): a good teacher-forced score does not guarantee a good free-running one.`),
     );
