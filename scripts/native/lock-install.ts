@@ -190,8 +190,9 @@ function add(repoRoot: string, root: string, cache: string): void {
   // Parents before children, so node_modules/a/node_modules/b lands inside an a that is already in place.
   const order = missing.map((path, index) => ({ path, index })).sort((x, y) => x.path.length - y.path.length);
   const manifestFile = join(cache, MANIFEST);
-  // Earlier runs' additions stay listed, so a rollback always returns node_modules to its state before the first.
-  const added = readManifest(manifestFile);
+  // Earlier runs' additions stay listed, so a rollback always returns node_modules to its state before the first;
+  // entries that are gone (npm ci deleted node_modules since) are dropped, so the list never claims npm's packages.
+  const added = readManifest(manifestFile).filter((path) => existsSync(join(repoRoot, path)));
   try {
     for (const { path, index } of order) {
       mkdirSync(join(repoRoot, path, '..'), { recursive: true });

@@ -24,6 +24,7 @@ export type { LanguageModelOptions, StreamRun } from './lm/model.ts';
 export type { ModelHooks } from './nn/dropout.ts';
 export type { CellState } from './nn/recurrent-cell.ts';
 export { detach } from './nn/detach.ts';
+export { recurrentMatMul } from './nn/recurrent-matmul.ts';
 export { lstmStep } from './nn/lstm-cell.ts';
 export { gruStep } from './nn/gru-cell.ts';
 

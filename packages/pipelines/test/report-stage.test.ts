@@ -3,7 +3,7 @@ import * as NodeFileSystem from '@effect/platform-node/NodeFileSystem';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { stableStringify } from '@bptt/data';
 import type { History, Seq2SeqGradientFlow, StreamGradientFlow } from '@bptt/train';
 import { tensorBackendLayer } from '../src/framework/backend.ts';
@@ -27,6 +27,17 @@ const SIGNATURE = 'nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.4.2';
 
 // ---------------------------------------------------------------------------------------------------------------
 // A fake workspace: declarations as an engineer writes them, run outputs shaped exactly as run-files.ts says.
+
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
+function temporaryRoot(): string {
+  const root = mkdtempSync(join(tmpdir(), 'bptt-report-'));
+  roots.push(root);
+  return root;
+}
 
 function write(root: string, path: string, content: string): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -120,7 +131,7 @@ const given = (count: number, errors: number) => ({ count, errors, errorRate: co
 
 /** A G2P pipeline of three runs: an LSTM, a GRU with attention and scheduled sampling, and an LSTM that diverged. */
 function g2pWorkspace(): string {
-  const root = mkdtempSync(join(tmpdir(), 'bptt-report-'));
+  const root = temporaryRoot();
   write(
     root,
     pipelineFile('demo'),
@@ -268,7 +279,7 @@ function g2pWorkspace(): string {
 
 /** A stream pipeline: delayed recall with delay 4, truncated BPTT with k2 = 2 and k2 = 8, one with dropout. */
 function streamWorkspace(): string {
-  const root = mkdtempSync(join(tmpdir(), 'bptt-report-'));
+  const root = temporaryRoot();
   write(
     root,
     pipelineFile('recall'),
@@ -438,10 +449,16 @@ describe('report stage', () => {
     expect(tf).toContain('The smallest p=1 − p=0 gap is +8.0 pp (GRU+dot, scheduled: inverse sigmoid, k=10), the largest +20.0 pp (lstm, p=1).');
 
     const exposure = sectionOf(readme, 'Question 5: exposure bias');
-    expect(exposure).toContain('lstm: after an earlier error the p=0 token error rate is 56.3% (9/16 tokens) against 10.0% (5/50) with a correct prefix, 5.6× higher: errors compound.');
+    // Compounding is claimed only past a two-proportion z of 1.96: z = 3.94 for 9/16 vs 5/50, 1.52 for 1/3 vs 4/53.
+    expect(exposure).toContain(
+      'lstm: after an earlier error the p=0 token error rate is 56.3% (9/16 tokens) against 10.0% (5/50) with a correct prefix, 5.6× higher: errors compound (two-proportion z = 3.94, above 1.96).',
+    );
+    expect(exposure).toContain(
+      'GRU+dot: after an earlier error the p=0 token error rate is 33.3% (1/3 tokens) against 7.5% (4/53) with a correct prefix, 4.4× higher, but not significantly (two-proportion z = 1.52, below 1.96): these counts do not show that errors compound.',
+    );
     expect(exposure).toContain('lstm: 35.0% of sequences have no wrong token with p=0, 60.0% with p=1; the most frequent first-error position with p=0 is 1 (25.0% of sequences).');
-    expect(exposure).toContain('from 5.0% (p=1) and 5.0% (p=0) at position 0 to 10.0% (p=1) and 35.0% (p=0) at position 2 (the last position 18 of 20 sequences reach).');
-    expect(exposure).toContain('lstm: free running costs +20.0 pp token accuracy (90.0% → 70.0%), +25.3 BLEU (80.5 → 55.2) and +0.80 edits per sequence (0.40 → 1.20).');
+    expect(exposure).toContain('lstm: per-position token error goes from 5.0% (p=1) and 5.0% (p=0) at position 0 to 10.0% (p=1) and 35.0% (p=0) at position 2 (the last position 18 of 20 sequences reach).');
+    expect(exposure).toContain('lstm, from p=1 to p=0: token accuracy 90.0% → 70.0% (−20.0 pp), BLEU 80.5 → 55.2 (−25.3), edits per sequence 0.40 → 1.20 (+0.80).');
 
     const clipping = sectionOf(readme, 'Question 3b: gradient clipping');
     // run, clip, steps, clipped, max norm, at step, median norm, final train loss, final valid loss, diverged
@@ -458,7 +475,7 @@ describe('report stage', () => {
     expect(rowOf(g2p, 'encoder-decoder LSTM')).toEqual(['encoder-decoder LSTM', '7.63%', '28.61%']);
     expect(rowOf(g2p, 'bi-directional LSTM, alignment-based')).toEqual(['bi-directional LSTM, alignment-based', '5.45%', '23.55%']);
     expect(g2p).toContain('Sequence-to-Sequence Neural Net Models for Grapheme-to-Phoneme Conversion');
-    expect(g2p).toContain('Our best PER is 14.00% (GRU+dot) and our best WER 40.00% (GRU+dot), against 7.63% / 28.61%');
+    expect(g2p).toContain("Our best PER is 14.00% (GRU+dot) and our best WER 40.00% (GRU+dot), against 7.63% / 28.61% for Yao & Zweig's encoder-decoder LSTM (1.83× and 1.40× theirs).");
     expect(g2p).toContain('not comparable as equals');
     expect(g2p).toContain('Ours: cmudict: train 3,000, valid 200 and test 200 words; 20 words scored; 12,345 to 15,000 parameters; 12.5 s to 15.0 s of training on cpu.');
 
@@ -536,6 +553,18 @@ describe('report stage', () => {
     const sections = readme.split('\n## ').slice(2);
     expect(sections).toHaveLength(all.length + 1);
     for (const section of sections) expect(section, section.split('\n')[0]).toMatch(/noclip \(diverged at step 3\)|noclip diverged at step 3|\| noclip \|.*\| step 3 \(NaN\) \|/);
+  });
+
+  it('names every run that ties for the best value instead of crowning one', async () => {
+    const root = g2pWorkspace();
+    const file = join(root, 'artifacts/demo/runs/gru-attn/evaluate/metrics.json');
+    const metrics = JSON.parse(readFileSync(file, 'utf8')) as Seq2SeqEvaluation;
+    const tied = { ...metrics, decodings: { ...metrics.decodings, greedy: { ...metrics.decodings.greedy, exactMatch: 0.35 } } };
+    writeFileSync(file, stableStringify(tied));
+    expect(errorOf(await runReport(root, 'demo'))).toBeUndefined();
+    const readme = readFileSync(join(root, 'informes/demo/README.md'), 'utf8');
+    expect(readme).toContain('Best greedy exact match: 35.0% (GRU+dot and lstm, tied); best greedy BLEU: 70.1 (GRU+dot)');
+    expect(readme).toContain('What matters at test time is p=0: the best free-running exact match is 35.0% (GRU+dot and lstm, tied).');
   });
 
   it('keeps gradient spikes when a long run is summarised in buckets of steps', async () => {

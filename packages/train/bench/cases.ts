@@ -40,6 +40,8 @@ export interface Levers {
   readonly kernelsPerTimeStep: number;
   readonly matMulsPerStep: number;
   readonly transposedMatMulsPerStep: number;
+  /** Matmuls over all B·T rows at once (input projections, output layer, and their gradients). */
+  readonly matMulsOverAllTimeSteps: number;
   readonly syncsPerStep: number;
 }
 

@@ -194,9 +194,10 @@ async function main(): Promise<void> {
     say(resultsTable(config, ours, torchResults.filter((t) => t.config === config.name)));
     say('');
   }
-  say('peak RSS: per process; * = shared by the paths run in one process (--quick). kernels/t: kernels per time step');
-  say('(encoder + decoder) in one training step; T-matmuls: matmuls with a transposed operand / all matmuls; syncs:');
-  say('tensor read-backs per step. Wasm kernels in use are listed per result in the JSON (backendDetail).');
+  say('cpu ms: process CPU time per step (all threads). peak RSS: per process; * = shared by the paths run in one');
+  say('process (--quick). kernels/t: kernels per time step (encoder + decoder) in one training step. matmuls W/T/all:');
+  say('over all B*T rows at once / with a transposed operand / all, per step. syncs: tensor read-backs per step.');
+  say('The wasm kernel fixes in use are listed per result in the JSON (backendDetail).');
   if (skipped.length > 0) {
     say('');
     say(table(['skipped', 'config', 'path', 'why'], skipped.map((s) => [s.backend, s.config, s.path, s.reason])));

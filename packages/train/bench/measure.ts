@@ -26,6 +26,8 @@ export interface StepProfile {
   readonly matMuls: number;
   /** Matmuls whose operand shapes only fit with a transpose (the backward pass of x W, typically). */
   readonly transposedMatMuls: number;
+  /** Matmuls with an operand of `wideRows` rows: work batched over every time step (B·T rows). */
+  readonly wideMatMuls: number;
   /** Read-backs (dataSync / arraySync / data) during the step. */
   readonly syncs: number;
 }
@@ -67,7 +69,7 @@ export async function countSyncs<T>(f: () => Promise<T> | T): Promise<{ result: 
 }
 
 /** Profiles one call of `step` (which must run exactly one training step). */
-export async function profileStep(step: () => void): Promise<StepProfile> {
+export async function profileStep(step: () => void, wideRows: number): Promise<StepProfile> {
   // The profiler otherwise reads every kernel output back to check it for NaN, which is not part of a step.
   const checking = tf.env().getBool('CHECK_COMPUTATION_FOR_ERRORS');
   tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false);
@@ -78,6 +80,7 @@ export async function profileStep(step: () => void): Promise<StepProfile> {
     const backend = tf.getBackend();
     let matMuls = 0;
     let transposedMatMuls = 0;
+    let wideMatMuls = 0;
     let total = 0;
     let kernels = 0;
     for (const kernel of info.kernels) {
@@ -95,13 +98,14 @@ export async function profileStep(step: () => void): Promise<StepProfile> {
       if (MATMUL_KERNELS.has(kernel.name)) {
         matMuls += 1;
         if (isTransposed(kernel.inputShapes, kernel.outputShapes[0])) transposedMatMuls += 1;
+        if (kernel.inputShapes.some((shape) => shape.slice(-2).includes(wideRows))) wideMatMuls += 1;
       }
     }
     const shares = (map: Map<string, { count: number; ms: number }>) =>
       [...map.entries()]
         .map(([name, { count, ms }]) => ({ name, count, ms: round(ms, 3), share: total > 0 ? round(ms / total, 4) : 0 }))
         .sort((x, y) => y.ms - x.ms || x.name.localeCompare(y.name));
-    return { kernelMs: round(total, 2), kernels, byKernel: shares(byName), customGradScopes: shares(scopes), matMuls, transposedMatMuls, syncs };
+    return { kernelMs: round(total, 2), kernels, byKernel: shares(byName), customGradScopes: shares(scopes), matMuls, transposedMatMuls, wideMatMuls, syncs };
   } finally {
     tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', checking);
   }

@@ -26,7 +26,7 @@ export function resultsTable(config: BenchConfig, results: readonly CaseResult[]
     `${fmt(r.peakRssMiB)}${r.rssScope === 'process' ? '*' : ''}`,
     torchRss === undefined ? '-' : `${(r.peakRssMiB / torchRss).toFixed(2)}x`,
     fmt(r.levers.kernelsPerTimeStep, 1),
-    `${r.levers.transposedMatMulsPerStep}/${r.levers.matMulsPerStep}`,
+    `${r.levers.matMulsOverAllTimeSteps}/${r.levers.transposedMatMulsPerStep}/${r.levers.matMulsPerStep}`,
     String(r.levers.syncsPerStep),
     `${fmt(r.firstLoss, 3)}->${fmt(r.lastLoss, 3)}`,
   ]);
@@ -34,7 +34,7 @@ export function resultsTable(config: BenchConfig, results: readonly CaseResult[]
     rows.push([`pytorch ${t.torch} / ${t.mode}`, fmt(t.tokensPerSecond), fmt(t.medianMs, 1), '-', ratio(t.tokensPerSecond, cell), ratio(t.tokensPerSecond, fused), fmt(t.peakRssMiB), torchRss === undefined ? '-' : `${(t.peakRssMiB / torchRss).toFixed(2)}x`, '-', '-', '-', `${fmt(t.firstLoss, 3)}->${fmt(t.lastLoss, 3)}`]);
   }
   const title = `${config.name}: B=${config.B} H=${config.H} E=${config.E} V=${config.V} T=${config.T} (encoder and decoder), one-layer LSTM seq2seq, Adam, teacher forcing`;
-  const header = ['backend / path', 'tokens/s', 'ms/step', 'cpu ms', 'x torch cell', 'x nn.LSTM', 'peak RSS MiB', 'x torch RSS', 'kernels/t', 'T-matmuls', 'syncs', 'loss'];
+  const header = ['backend / path', 'tokens/s', 'ms/step', 'cpu ms', 'x torch cell', 'x nn.LSTM', 'peak RSS MiB', 'x torch RSS', 'kernels/t', 'matmuls W/T/all', 'syncs', 'loss'];
   return `${title}\n${table(header, rows)}`;
 }
 

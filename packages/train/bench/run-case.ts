@@ -128,7 +128,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
       tf.dispose([loss, ...grads, ...clip.grads, ...(Object.values(batch) as tf.Tensor[])]);
     };
     step(); // creates Adam's moment estimates, which a steady-state step does not
-    const profile = await profileStep(step);
+    const profile = await profileStep(step, config.B * config.T);
     const timeSteps = 2 * config.T;
     return {
       backend,
@@ -150,6 +150,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
         kernelsPerTimeStep: round(profile.kernels / timeSteps, 1),
         matMulsPerStep: profile.matMuls,
         transposedMatMulsPerStep: profile.transposedMatMuls,
+        matMulsOverAllTimeSteps: profile.wideMatMuls,
         syncsPerStep: profile.syncs,
       },
       profile,

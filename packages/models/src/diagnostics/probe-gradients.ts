@@ -32,7 +32,8 @@ export function gradientsWithProbes(
     undefined,
     true,
   );
-  const filled = xs.map((x, i) => grads[i] ?? tf.zerosLike(x));
+  // Unreached probes were disposed with the forward pass; only their shape is needed.
+  const filled = xs.map((x, i) => grads[i] ?? tf.zeros(x.shape, x.dtype));
   return {
     loss: value as tf.Scalar,
     variableGrads: filled.slice(0, variables.length),

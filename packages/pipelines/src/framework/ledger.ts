@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { stableStringify } from '@bptt/data';
 import { extractDeclaration, isDeclarationRef, type ExtractedDeclaration } from '../declarations/extract.ts';
 import {
-  ARTIFACTS_DIR,
   locateDeclaration,
   stageOutputDir,
   upstreamStages,
@@ -14,7 +13,8 @@ import {
 import { stageEnv, stageSourcePatterns } from '../nx-plugin/targets.ts';
 import { expandPattern, hashFiles, type Fingerprint } from './fingerprint.ts';
 
-const LEDGER_DIR = join(ARTIFACTS_DIR, '.ledger');
+// Outside artifacts/ (which users delete to force a cache restore) and outside any Nx output.
+const LEDGER_DIR = join('.bptt', 'ledger');
 
 export function datasetOfRun(workspaceRoot: string, runFile: string): DeclarationLocation {
   const ref = extractDeclaration(workspaceRoot, runFile).value['dataset'];
