@@ -121,6 +121,7 @@ describe('nx caching contract on pipelines:smoke', () => {
     const why = spawnSync('node', ['--conditions=@bptt/source', '--import', 'tsx', 'packages/pipelines/src/cli/main.ts', 'why', 'smoke-run-lstm:train'], {
       cwd: root,
       encoding: 'utf8',
+      env: { ...process.env, BPTT_BACKEND: 'cpu' },
     });
     expect(why.stdout).toContain('identical to its last execution');
   });

@@ -117,6 +117,18 @@ export class Decoder {
     return tf.add(tf.matMul(e, prep.W_emb), first?.b_ih as tf.Variable);
   }
 
+  /** The same for every step at once when all inputs are known (p = 1): targetIn [B, T] -> T x [B, G·H], one matmul. */
+  embedAll(targetIn: tf.Tensor2D, prep: PreparedDecoder, masks: DropoutMasks): tf.Tensor2D[] {
+    const [B, T] = targetIn.shape;
+    const E = this.config.embeddingDim;
+    const first = this.stack.layers[0]?.fwd;
+    const e = Embedding.lookup(prep.table, tf.transpose(targetIn)) as tf.Tensor3D; // [T, B, E]
+    const mask = prep.inputMasks[0];
+    const x = masks.apply('decoder.l0.input', 'all', e, mask === undefined ? undefined : tf.reshape(mask, [1, B, E]));
+    const proj = tf.add(tf.matMul(tf.reshape(x, [T * B, E]) as tf.Tensor2D, prep.W_emb), first?.b_ih as tf.Variable);
+    return tf.unstack(tf.reshape(proj, [T, B, -1])) as tf.Tensor2D[];
+  }
+
   /** One decoder step from layer 0's embedding projection. `probe` ([B, H]) is added to the top layer's h. */
   step(embProj: tf.Tensor2D, state: DecoderState, prep: PreparedDecoder, masks: DropoutMasks, t: number, probe?: tf.Tensor2D): DecoderStepResult {
     const top = this.stack.layers.length - 1;

@@ -142,6 +142,8 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
     const [B, T] = targetIn.shape;
     const gold = tf.unstack(tf.transpose(targetIn)) as tf.Tensor1D[]; // T x [B]
     const perStepLogits = plan !== 'gold'; // needed at each step for the next argmax
+    // With every input known, embed and project them for all steps in one matmul before the loop.
+    const goldProjections = plan === 'gold' ? this.decoder.embedAll(targetIn, prep, masks) : undefined;
     const outputs: tf.Tensor2D[] = [];
     const stepLogits: tf.Tensor2D[] = [];
     const weights: tf.Tensor2D[] = [];
@@ -155,7 +157,8 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
         tokens = plan === 'model' ? predicted : (tf.where(tf.tensor1d(plan[t] as boolean[], 'bool'), tokens, predicted) as tf.Tensor1D);
       }
       this.hooks?.onDecoderInput?.(t, tokens);
-      const step = this.decoder.step(this.decoder.embedStep(tokens, prep, masks, t), state, prep, masks, t, probes?.[t]);
+      const embProj = goldProjections?.[t] ?? this.decoder.embedStep(tokens, prep, masks, t);
+      const step = this.decoder.step(embProj, state, prep, masks, t, probes?.[t]);
       state = step.state;
       if (step.attention !== undefined) weights.push(step.attention);
       if (perStepLogits) {
