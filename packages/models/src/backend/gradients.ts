@@ -23,11 +23,34 @@ export async function resolve(specifier, context, nextResolve) {
 let hookRegistered = false;
 
 export async function ensureGradientsRegistered(): Promise<void> {
-  if (tf.getGradient(tf.Add) !== undefined) return;
-  if (!hookRegistered) {
-    register(`data:text/javascript,${encodeURIComponent(HOOK)}`);
-    hookRegistered = true;
+  if (tf.getGradient(tf.Add) === undefined) {
+    if (!hookRegistered) {
+      register(`data:text/javascript,${encodeURIComponent(HOOK)}`);
+      hookRegistered = true;
+    }
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
+    if (tf.getGradient(tf.Add) === undefined) throw new Error('tfjs-core gradients did not register');
   }
-  await import('@tensorflow/tfjs-core/dist/register_all_gradients.js');
-  if (tf.getGradient(tf.Add) === undefined) throw new Error('tfjs-core gradients did not register');
+  registerUnpackGradient();
+}
+
+/**
+ * tfjs-core's Unpack gradient stacks the output gradients as they come, but the tape passes null for outputs the
+ * loss does not reach (TBPTT(k1 < k2) windows, where the steps after the loss positions are context only), and
+ * tf.stack refuses null. This one treats a missing gradient as zeros, which is what it means.
+ */
+function registerUnpackGradient(): void {
+  tf.registerGradient({
+    kernelName: tf.Unpack,
+    inputsToSave: ['value'],
+    gradFunc: (dy, saved, attrs) => {
+      const [value] = saved as tf.Tensor[];
+      const axis = (attrs as unknown as { axis: number }).axis;
+      const rank = (value as tf.Tensor).rank;
+      const along = axis < 0 ? axis + rank : axis;
+      const sliceShape = (value as tf.Tensor).shape.filter((_, i) => i !== along);
+      const parts = (Array.isArray(dy) ? dy : [dy]).map((d) => d ?? tf.zeros(sliceShape, (value as tf.Tensor).dtype));
+      return { value: () => tf.stack(parts, along) };
+    },
+  });
 }
