@@ -4,71 +4,14 @@
  * Needs a system Chromium (npm's browser downloads are not used): `apt-get install -y chromium fonts-liberation`.
  * Set CHROMIUM_PATH to use another binary, or BPTT_SKIP_BROWSER_TESTS=1 to skip on a machine without one.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartBlocks, measureText, reportToFiles } from '../src/report/index.ts';
 import { sampleReport } from '../src/report/sample.ts';
-
-const SKIP = process.env['BPTT_SKIP_BROWSER_TESTS'] === '1';
-
-function findChromium(): string | undefined {
-  const candidates = [process.env['CHROMIUM_PATH'], '/usr/bin/chromium', '/usr/bin/chromium-browser'];
-  return candidates.find((path): path is string => path !== undefined && path !== '' && existsSync(path));
-}
-
-interface PageProblems {
-  console: string[];
-  errors: string[];
-  requests: string[];
-}
-
-async function openFile(browser: Browser, path: string): Promise<{ page: Page; problems: PageProblems }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const problems: PageProblems = { console: [], errors: [], requests: [] };
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.console.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.errors.push(error.message));
-  page.on('request', (request) => {
-    const url = request.url();
-    if (!url.startsWith('file://') && !url.startsWith('data:')) problems.requests.push(url);
-  });
-  page.on('requestfailed', (request) => problems.errors.push(`failed to load ${request.url()}`));
-  await page.goto(pathToFileURL(path).href, { waitUntil: 'load' });
-  return { page, problems };
-}
-
-// In-page code is plain JavaScript: the workspace typechecks without the DOM library, on purpose.
-function inPage<T>(page: Page, expression: string): Promise<T> {
-  return page.evaluate(expression) as Promise<T>;
-}
-
-interface ChartState {
-  id: string;
-  width: number;
-  height: number;
-  drawn: number;
-  /** clip-path references to ids that are not in the document. */
-  dangling: string[];
-}
-
-const CHART_STATES = `[...document.querySelectorAll('figure.chart')].map((figure) => {
-  const svg = figure.querySelector('svg');
-  const box = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-  const marks = svg ? [...svg.querySelectorAll('.role-mark > *')] : [];
-  const drawn = marks.filter((m) => { const b = m.getBBox(); return b.width > 0 || b.height > 0; });
-  const dangling = svg
-    ? [...svg.querySelectorAll('[clip-path]')]
-        .map((e) => (/url\\(#([^)]+)\\)/.exec(e.getAttribute('clip-path') || '') || [])[1] || '')
-        .filter((id) => !document.getElementById(id))
-    : [];
-  return { id: figure.id, width: box.width, height: box.height, drawn: drawn.length, dangling };
-})`;
+import { CHART_STATES, findChromium, inPage, openFile, SKIP, type ChartState } from './browser.ts';
 
 interface DrawnText {
   text: string;
