@@ -12,9 +12,11 @@ export function table(header: readonly string[], rows: readonly (readonly string
 const fmt = (value: number | undefined, digits = 0): string => (value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits));
 const ratio = (ours: number, theirs: number | undefined): string => (theirs === undefined ? '-' : `${(ours / theirs).toFixed(2)}x`);
 
-export function resultsTable(config: BenchConfig, results: readonly CaseResult[], torch: readonly TorchResult[]): string {
+export function resultsTable(config: BenchConfig, results: readonly CaseResult[], torchAll: readonly TorchResult[]): string {
+  const torch = torchAll.filter((t) => t.clock === 'wall');
   const cell = torch.find((t) => t.mode === 'cell')?.tokensPerSecond;
   const fused = torch.find((t) => t.mode === 'fused')?.tokensPerSecond;
+  const cellCpuMs = torchAll.find((t) => t.clock === 'cpu' && t.mode === 'cell')?.medianMs;
   const torchRss = torch.find((t) => t.mode === 'cell')?.peakRssMiB;
   const rows = results.map((r) => [
     `${r.backend} / ${r.path}`,
@@ -22,6 +24,7 @@ export function resultsTable(config: BenchConfig, results: readonly CaseResult[]
     fmt(r.medianMs, 1),
     fmt(r.medianCpuMs, 1),
     ratio(r.tokensPerSecond, cell),
+    cellCpuMs === undefined ? '-' : `${(cellCpuMs / r.medianCpuMs).toFixed(2)}x`,
     ratio(r.tokensPerSecond, fused),
     `${fmt(r.peakRssMiB)}${r.rssScope === 'process' ? '*' : ''}`,
     torchRss === undefined ? '-' : `${(r.peakRssMiB / torchRss).toFixed(2)}x`,
@@ -30,11 +33,15 @@ export function resultsTable(config: BenchConfig, results: readonly CaseResult[]
     String(r.levers.syncsPerStep),
     `${fmt(r.firstLoss, 3)}->${fmt(r.lastLoss, 3)}`,
   ]);
-  for (const t of torch) {
-    rows.push([`pytorch ${t.torch} / ${t.mode}`, fmt(t.tokensPerSecond), fmt(t.medianMs, 1), '-', ratio(t.tokensPerSecond, cell), ratio(t.tokensPerSecond, fused), fmt(t.peakRssMiB), torchRss === undefined ? '-' : `${(t.peakRssMiB / torchRss).toFixed(2)}x`, '-', '-', '-', `${fmt(t.firstLoss, 3)}->${fmt(t.lastLoss, 3)}`]);
+  for (const t of torchAll) {
+    if (t.clock === 'cpu') {
+      rows.push([`pytorch ${t.mode}, 1 thread`, '-', '-', fmt(t.medianMs, 1), '-', cellCpuMs === undefined ? '-' : `${(cellCpuMs / t.medianMs).toFixed(2)}x`, '-', fmt(t.peakRssMiB), '-', '-', '-', '-', `${fmt(t.firstLoss, 3)}->${fmt(t.lastLoss, 3)}`]);
+      continue;
+    }
+    rows.push([`pytorch ${t.torch} / ${t.mode}`, fmt(t.tokensPerSecond), fmt(t.medianMs, 1), '-', ratio(t.tokensPerSecond, cell), '-', ratio(t.tokensPerSecond, fused), fmt(t.peakRssMiB), torchRss === undefined ? '-' : `${(t.peakRssMiB / torchRss).toFixed(2)}x`, '-', '-', '-', `${fmt(t.firstLoss, 3)}->${fmt(t.lastLoss, 3)}`]);
   }
   const title = `${config.name}: B=${config.B} H=${config.H} E=${config.E} V=${config.V} T=${config.T} (encoder and decoder), one-layer LSTM seq2seq, Adam, teacher forcing`;
-  const header = ['backend / path', 'tokens/s', 'ms/step', 'cpu ms', 'x torch cell', 'x nn.LSTM', 'peak RSS MiB', 'x torch RSS', 'kernels/t', 'matmuls W/T/all', 'syncs', 'loss'];
+  const header = ['backend / path', 'tokens/s', 'ms/step', 'cpu ms', 'x torch cell', 'x cell (cpu)', 'x nn.LSTM', 'peak RSS MiB', 'x torch RSS', 'kernels/t', 'matmuls W/T/all', 'syncs', 'loss'];
   return `${title}\n${table(header, rows)}`;
 }
 
@@ -63,7 +70,7 @@ export interface TargetCheck {
 export function targetChecks(results: readonly CaseResult[], torch: readonly TorchResult[]): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const reference = results.filter((r) => r.config.name === 'reference');
-  const peer = (mode: 'cell' | 'fused') => torch.find((t) => t.config === 'reference' && t.mode === mode);
+  const peer = (mode: 'cell' | 'fused') => torch.find((t) => t.config === 'reference' && t.mode === mode && t.clock === 'wall');
   const best = (backend: string, paths: readonly string[]) =>
     reference.filter((r) => r.backend === backend && paths.includes(r.path)).sort((a, b) => b.tokensPerSecond - a.tokensPerSecond)[0];
   const check = (target: string, ours: CaseResult | undefined, theirs: TorchResult | undefined, goal: number) => {

@@ -13,6 +13,8 @@ export type TorchMode = (typeof TORCH_MODES)[number];
 
 export interface TorchResult {
   readonly mode: TorchMode;
+  /** 'wall': the peer as written; 'cpu': one thread, and its step timer reads process CPU time instead. */
+  readonly clock: 'wall' | 'cpu';
   readonly config: BenchConfig['name'];
   readonly torch: string;
   readonly threads: number;
@@ -46,32 +48,36 @@ export function kerasAvailability(): string {
 }
 
 // Runs the peer in-process under runpy, then prints the interpreter's peak RSS (ru_maxrss is KiB on Linux), so
-// the peer's memory is measured the same way as ours without changing its script.
-const RSS_WRAPPER = [
-  'import resource, runpy, sys',
-  'script = sys.argv[1]',
-  'sys.argv = sys.argv[1:]',
+// the peer's memory is measured the same way as ours without changing its script. With 'cpu' as first argument
+// the peer's step timer (time.perf_counter) reads process CPU time instead: a figure that other load on the
+// machine barely moves, comparable with our single-threaded backends' CPU time per step.
+const WRAPPER = [
+  'import resource, runpy, sys, time',
+  "if sys.argv[1] == 'cpu': time.perf_counter = time.process_time",
+  'script = sys.argv[2]',
+  'sys.argv = sys.argv[2:]',
   "runpy.run_path(script, run_name='__main__')",
   "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
 ].join('\n');
 
-export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
+export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, clock: 'wall' | 'cpu', options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
   const args = [
-    '-c', RSS_WRAPPER, script,
+    '-c', WRAPPER, clock, script,
     '--mode', mode,
     '--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T),
-    '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads),
+    '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(clock === 'cpu' ? 1 : options.threads),
   ];
   const run = spawnSync('python3', args, { encoding: 'utf8', timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 });
   const line = run.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
   const rss = run.stdout?.split('\n').find((l) => l.startsWith('PEAK_RSS_KIB '));
   if (run.status !== 0 || line === undefined || rss === undefined) {
     const why = run.error?.message ?? run.stderr?.trim().split('\n').slice(-3).join(' | ') ?? `exit ${run.status}`;
-    throw new Error(`PyTorch peer (${mode}, ${config.name}) failed: ${why}`);
+    throw new Error(`PyTorch peer (${mode}, ${clock}, ${config.name}) failed: ${why}`);
   }
   const result = JSON.parse(line.slice('RESULT '.length)) as { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
   return {
     mode,
+    clock,
     config: config.name,
     torch: result.torch,
     threads: result.threads,
