@@ -10,3 +10,10 @@ npx tsc -p tsconfig.json
 
 echo "== tests (vitest: unit, slow, nx)"
 npx vitest run "$@"
+
+# CI also runs the model and training suites on native TensorFlow (built from the tensorflow-cpu wheel where
+# tfjs-node's own download is blocked). If that install cannot be done here, it says why and the wasm/cpu run stands.
+if [[ "${CI:-}" == "true" ]]; then
+  echo "== model and train suites on the native tensorflow backend"
+  bash scripts/native/ci.sh
+fi
