@@ -101,10 +101,12 @@ function pathsFor(backend: Backend, options: Options): BenchPath[] {
 type ChildOutcome = { readonly results: CaseResult[] } | { readonly unavailable: string } | { readonly failed: string };
 
 function runChild(backend: Backend, config: BenchConfig, paths: readonly BenchPath[], options: Options): ChildOutcome {
+  // --quick only checks that the slow cpu fallback trains: one step, no warm-up.
+  const [warmup, steps] = options.quick && backend === 'cpu' ? [0, 1] : [options.warmup, options.steps];
   const args = [
     '--conditions=@bptt/source', '--import', 'tsx', RUN_CASE,
     '--backend', backend, '--config', config.name, '--paths', paths.join(','),
-    '--warmup', String(options.warmup), '--steps', String(options.steps), '--max-seconds', String(options.maxSeconds),
+    '--warmup', String(warmup), '--steps', String(steps), '--max-seconds', String(options.maxSeconds),
   ];
   // Generous: the budget inside the child ends timing; this only catches a hung process.
   const timeout = paths.length * (4 * options.maxSeconds + 300) * 1000;

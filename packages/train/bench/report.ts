@@ -56,7 +56,7 @@ export function profileTable(result: CaseResult, top: number): string {
   for (const scope of result.profile.customGradScopes) {
     rows.push([`[customGrad in '${scope.name}']`, String(scope.count), fmt(scope.ms, 2), 'nested']);
   }
-  const head = `${result.config.name} ${result.backend} / ${result.path}: ${result.profile.kernels} kernels, ${fmt(result.profile.kernelMs, 1)} ms of kernel time (profiled step; timer overhead included)`;
+  const head = `${result.config.name} ${result.backend} / ${result.path}: ${result.profile.kernels} kernels, ${fmt(result.profile.kernelMs, 1)} ms of kernel time (one profiled step with a fresh Adam; profiler overhead included)`;
   return `${head}\n${table(['kernel', 'calls', 'ms', 'share'], rows)}`;
 }
 

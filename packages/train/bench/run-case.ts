@@ -133,7 +133,8 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
       optimizer.apply(clip.grads, parsed.optimizer.lr);
       tf.dispose([loss, ...grads, ...clip.grads, ...(Object.values(batch) as tf.Tensor[])]);
     };
-    step(); // creates Adam's moment estimates, which a steady-state step does not
+    // Not warmed separately: the profiled step includes this fresh optimizer creating Adam's moment estimates
+    // (two zerosLike per weight, a few dozen tiny kernels), which is cheaper than one more training step.
     const profile = await profileStep(step, config.B * config.T);
     const timeSteps = 2 * config.T;
     return {

@@ -1,3 +1,5 @@
+import type { History } from './history.ts';
+
 /**
  * Failures a caller can act on, as tagged classes (`_tag`), so an Effect pipeline can match them by tag and a plain
  * caller with `instanceof`.
@@ -11,6 +13,8 @@ export class DivergenceError extends Error {
     readonly step: number,
     readonly quantity: 'loss' | 'gradNorm' | 'validLoss',
     readonly value: number,
+    /** What the run recorded before it diverged: the explosion is what a run without clipping exists to show. */
+    readonly history?: History,
   ) {
     super(`training diverged at step ${step}: ${quantity} is ${value}`);
     this.name = 'DivergenceError';

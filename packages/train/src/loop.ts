@@ -149,9 +149,9 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
       let clip;
       try {
         const loss = outcome.tokens > 0 ? outcome.nllSum / outcome.tokens : 0;
-        if (!Number.isFinite(loss)) throw new DivergenceError(step, 'loss', loss);
+        if (!Number.isFinite(loss)) throw new DivergenceError(step, 'loss', loss, { steps: [...steps], evaluations: [...evaluations] });
         clip = clipGradients(outcome.grads, config.clip);
-        if (!Number.isFinite(clip.norm)) throw new DivergenceError(step, 'gradNorm', clip.norm);
+        if (!Number.isFinite(clip.norm)) throw new DivergenceError(step, 'gradNorm', clip.norm, { steps: [...steps], evaluations: [...evaluations] });
         optimizer.apply(clip.grads, learningRate);
         steps.push({
           step,
@@ -177,7 +177,7 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
         const valid = task.evaluate();
         const validLoss = valid === undefined ? undefined : valid.nllSum / Math.max(valid.tokens, 1);
         if (validLoss !== undefined && !Number.isFinite(validLoss)) {
-          throw new DivergenceError(step, 'validLoss', validLoss);
+          throw new DivergenceError(step, 'validLoss', validLoss, { steps: [...steps], evaluations: [...evaluations] });
         }
         if (validLoss !== undefined) {
           if (best === null || validLoss < best.validLoss - config.earlyStopping.minDelta) {

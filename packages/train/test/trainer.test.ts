@@ -104,6 +104,8 @@ describe('divergence', () => {
     expect(error).toBeInstanceOf(DivergenceError);
     expect(error).toMatchObject({ _tag: 'DivergenceError', step: 3, quantity: 'loss' });
     expect(Number.isNaN((error as DivergenceError).value)).toBe(true);
+    // The steps before the divergence are kept for the report (a run without clipping exists to show them).
+    expect((error as DivergenceError).history?.steps.map((s) => s.step)).toEqual([0, 1, 2]);
     expect((error as Error).message).toMatch(/step 3: loss is NaN/);
     expect(model.value()[0]).toBeCloseTo(1 - 0.8 ** 3, 6); // steps 0, 1, 2 applied, step 3 not
     expect(store.savedSteps).toEqual([2]);

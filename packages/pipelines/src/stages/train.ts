@@ -80,8 +80,8 @@ export const trainStage: StageDefinition<RunConfig> = {
         [TRAIN_FILES.timing]: stableStringify({ backend, wallSeconds, tokensPerSecond: outcome instanceof DivergenceError ? null : outcome.tokensPerSecond }),
       };
       if (outcome instanceof DivergenceError) {
-        // The history up to the divergence, when the trainer attaches it (the explosion is what such a run shows).
-        files[TRAIN_FILES.history] = stableStringify((outcome as { history?: unknown }).history ?? { steps: [], evaluations: [] });
+        // The history up to the divergence: the explosion is what such a run shows.
+        files[TRAIN_FILES.history] = stableStringify(outcome.history ?? { steps: [], evaluations: [] });
       } else {
         files[TRAIN_FILES.history] = stableStringify(outcome.history);
         files[TRAIN_FILES.diagnostics] = stableStringify(outcome.diagnostics);
