@@ -41,3 +41,7 @@ export { serializeModel, deserializeModel, loadModel, MODEL_JSON, WEIGHTS_FILE, 
 export type { SavedModel } from './io/model-files.ts';
 export { gradientsWithProbes } from './diagnostics/probe-gradients.ts';
 export type { ProbeGradients } from './diagnostics/probe-gradients.ts';
+
+// Native TensorFlow loading and fused recurrent kernels (see docs/native-tensorflow.md).
+export * from './native/index.ts';
+export * from './fused/index.ts';

@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs-backend-cpu';
 import { gruGates, lstmGates } from '../src/fused/index.ts';
 import {
   nativeGruBlockCell,
@@ -202,5 +203,29 @@ describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () =>
     step();
     step();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the native loader and the native ops without the tensorflow backend', () => {
+  test('tryLoadNativeTensorflow reports either a libtensorflow version or an actionable reason, and caches it', () => {
+    const again = tryLoadNativeTensorflow();
+    expect(again).toBe(status);
+    if (again.available) {
+      expect(again.tensorflowVersion).toMatch(/^\d+\.\d+\.\d+/);
+      expect(again.tfjsNodeVersion).toBe('4.22.0');
+    } else {
+      expect(again.reason).toMatch(/native:install/);
+    }
+  });
+
+  test('a native op on another backend fails with a message that names the fused alternative', async () => {
+    expect(await tf.setBackend('cpu')).toBe(true);
+    const x = tf.zeros([2, 2, 3]) as tf.Tensor3D;
+    const state = tf.zeros([2, 4]) as tf.Tensor2D;
+    const weights = { kernel: tf.zeros([3, 16]) as tf.Tensor2D, recurrentKernel: tf.zeros([4, 16]) as tf.Tensor2D, bias: tf.zeros([16]) as tf.Tensor1D };
+    expect(() => nativeLstmSequence(x, state, state, weights)).toThrow(
+      "nativeLstmSequence runs TensorFlow's own kernel and needs the active backend to be 'tensorflow', not 'cpu'; on other backends use lstmSequence",
+    );
+    expect(() => nativeGruBlockCell(tf.zeros([2, 3]) as tf.Tensor2D, state, {} as never)).toThrow("not 'cpu'");
   });
 });

@@ -430,13 +430,13 @@ describe('report stage', () => {
     const basic = sectionOf(readme, 'Question 1: seq2seq without attention, LSTM vs GRU');
     expect(basic).toContain('The best GRU (GRU+dot) leads the best LSTM by 20.0 pp of exact match (35.0% LSTM vs 55.0% GRU) on this budget.');
     // ‖∂L/∂h_0‖ after training: 0.004 for the LSTM, against its largest norm 0.5 (125×).
-    expect(basic).toContain('lstm (LSTM), after 4 steps: ‖∂L/∂h_0‖ at the first encoder step is 0.00400, 125× smaller than the largest norm of the sequence (0.500).');
+    expect(basic).toContain('lstm, after 4 steps: ‖∂L/∂h_0‖ at the first encoder step is 0.00400, 125× smaller than the largest norm of the sequence (0.500).');
     expect(basic).toContain('| lstm | phone | F OW N | P HH OW N | F OW N |');
     expect(basic).toContain('> [!CAUTION]\n> GRU+dot uses dot attention: its results differ from the other runs in the attention as well as the cell');
 
     const attention = sectionOf(readme, 'Attention vs no attention');
     expect(attention).toContain(
-      'Attention helps here: the best run with attention, GRU+dot (dot), reaches greedy BLEU 70.1 and exact match 55.0%; the best without, lstm, 55.2 and 35.0% (+14.9 BLEU).',
+      'Attention helps here: the best run with attention, GRU+dot, reaches greedy BLEU 70.1 and exact match 55.0%; the best without, lstm, 55.2 and 35.0% (+14.9 BLEU).',
     );
     // Mean of each row's largest weight: (0.9 + 0.8 + 0.85 + 0.8) / 4 = 0.8375.
     expect(attention).toContain("The mean of each output step's largest weight is 0.84 (1 = every step attends to a single source token; 0.25 = uniform over the 4 source tokens).");

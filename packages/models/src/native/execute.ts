@@ -43,6 +43,14 @@ export function nativeKernelBackend(op: string): NativeKernelBackend {
   return backend as NativeKernelBackend;
 }
 
+/** Throws a clear error unless `tensorflow` is the active backend (the native ops have no other kernels). */
+export function requireNativeBackend(op: string, alternative: string): void {
+  const active = tf.getBackend();
+  if (active !== NATIVE_BACKEND_NAME) {
+    throw new Error(`${op} runs TensorFlow's own kernel and needs the active backend to be '${NATIVE_BACKEND_NAME}', not '${active}'; ${alternative}`);
+  }
+}
+
 export const attr = {
   float32Type: (backend: NativeKernelBackend, name = 'T'): TfeOpAttr => ({
     name,

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
-import { attr, nativeKernelBackend } from './execute.ts';
+import { attr, nativeKernelBackend, requireNativeBackend } from './execute.ts';
 
 /** Reset-before GRU weights: gate blocks (r, z, n) along the last axis. */
 export interface GruWeights {
@@ -113,6 +113,7 @@ export function prepareNativeGruCell(weights: GruWeights): NativeGruCellWeights 
  * Needs the `tensorflow` backend. Not nn.GRU's math; see the note at the top of this file.
  */
 export function nativeGruBlockCell(x: tf.Tensor2D, h: tf.Tensor2D, weights: NativeGruCellWeights): tf.Tensor2D {
+  requireNativeBackend('nativeGruBlockCell', 'it is the reset-before GRU; for nn.GRU use gruGates (packages/models/src/fused)');
   const outs = tf.engine().runKernel(NATIVE_GRU_CELL, { x, hPrev: h, ...weights } as tf.NamedTensorMap) as tf.Tensor2D[];
   outs.slice(0, 3).forEach((t) => t.dispose());
   return outs[3] as tf.Tensor2D;

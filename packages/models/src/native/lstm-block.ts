@@ -19,7 +19,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
-import { attr, int64Scalar, nativeKernelBackend, type NativeKernelBackend } from './execute.ts';
+import { attr, int64Scalar, nativeKernelBackend, requireNativeBackend, type NativeKernelBackend } from './execute.ts';
 
 /** LSTM weights in @bptt/models' (PyTorch) layout: gate blocks (i, f, g, o) along the last axis. */
 export interface LstmWeights {
@@ -36,17 +36,27 @@ export const NATIVE_LSTM_CELL_GRAD = 'BpttNativeLstmBlockCellGrad';
 export const NATIVE_LSTM_SEQUENCE = 'BpttNativeBlockLstmV2';
 export const NATIVE_LSTM_SEQUENCE_GRAD = 'BpttNativeBlockLstmGradV2';
 
+const peepholeCache = new Map<number, tf.Tensor[]>();
+
 /**
- * Calls `run` with the scratch inputs TF's LSTM kernels want but our LSTM does not use: zero peephole weights
- * (wci, wcf, wco; inputs even with use_peephole = false) and, for the sequence kernels, the int64 seq_len_max.
+ * Zero peephole weights (wci, wcf, wco), inputs of TF's LSTM kernels even with use_peephole = false. Made once per
+ * hidden size and kept (three [H] tensors), since creating them per call costs more than a small kernel itself.
  */
+function peepholeZeros(H: number): tf.Tensor[] {
+  const cached = peepholeCache.get(H);
+  if (cached !== undefined && cached.every((t) => !t.isDisposed)) return cached;
+  const zeros = tf.tidy(() => [tf.zeros([H]), tf.zeros([H]), tf.zeros([H])]).map((t) => tf.keep(t));
+  peepholeCache.set(H, zeros);
+  return zeros;
+}
+
+/** Calls `run` with the peephole zeros and, for the sequence kernels, the int64 seq_len_max (disposed after). */
 function withScratch(backend: NativeKernelBackend, H: number, seqLen: number | undefined, run: (peepholes: tf.Tensor[], seqLenMax: tf.Tensor[]) => tf.Tensor[]): tf.Tensor[] {
-  const peepholes = [tf.zeros([H]), tf.zeros([H]), tf.zeros([H])];
   const seqLenMax = seqLen === undefined ? [] : [int64Scalar(backend, seqLen)];
   try {
-    return run(peepholes, seqLenMax);
+    return run(peepholeZeros(H), seqLenMax);
   } finally {
-    for (const t of [...peepholes, ...seqLenMax]) t.dispose();
+    for (const t of seqLenMax) t.dispose();
   }
 }
 
@@ -153,6 +163,7 @@ export function prepareNativeLstmCell(weights: LstmWeights): NativeLstmCellWeigh
  * Returns the new h and c. Needs the `tensorflow` backend.
  */
 export function nativeLstmCell(x: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, weights: NativeLstmCellWeights): { h: tf.Tensor2D; c: tf.Tensor2D } {
+  requireNativeBackend('nativeLstmCell', 'on other backends use lstmGates (packages/models/src/fused)');
   const outs = tf.engine().runKernel(NATIVE_LSTM_CELL, { x, cPrev: c, hPrev: h, w: weights.w, b: weights.b } as tf.NamedTensorMap) as tf.Tensor2D[];
   // Keep h (6) and cs (1); the gate outputs exist for the gradient, which holds its own references.
   outs.forEach((t, k) => {
@@ -244,6 +255,7 @@ function checkWeights(weights: LstmWeights, op: string): void {
  * earlier steps serve truncated BPTT's restarts). Needs the `tensorflow` backend.
  */
 export function nativeLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, weights: LstmWeights): { h: tf.Tensor3D; c: tf.Tensor3D } {
+  requireNativeBackend('nativeLstmSequence', 'on other backends use lstmSequence (packages/models/src/fused)');
   checkWeights(weights, 'nativeLstmSequence');
   // BlockLSTMV2's gate layout is PyTorch's, so stacking [W; U] is all the preparation it needs.
   const w = tf.concat([weights.kernel, weights.recurrentKernel], 0);

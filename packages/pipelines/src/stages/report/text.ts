@@ -67,3 +67,8 @@ export function twoProportionZ(e1: number, n1: number, e2: number, n2: number): 
   const se = Math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2));
   return se > 0 ? (e1 / n1 - e2 / n2) / se : undefined;
 }
+
+/** `label (detail)`, or just the label when it already says the detail (a run labelled "GRU" is not "GRU (GRU)"). */
+export function labelWith(label: string, detail: string): string {
+  return label.toLowerCase().includes(detail.toLowerCase()) ? label : `${label} (${detail})`;
+}

@@ -2,7 +2,7 @@
 import { attentionHeatmap, chart, list, metricBarsChart, paragraph, table, type Block, type MetricBar, type Section } from '../../../report/index.ts';
 import type { AttentionSample } from '../../shared/run-files.ts';
 import type { LoadedRun } from '../load.ts';
-import { bleu, fixed, pct, signed } from '../text.ts';
+import { bleu, fixed, pct, signed, labelWith } from '../text.ts';
 import { attentionName, best, cellName, divergedNote, rowLabel, seq2seqOf, splitsOf, type SectionInput } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
@@ -72,7 +72,7 @@ function comparison(scored: readonly LoadedRun[]): string[] {
     const n = without.item;
     const verdict = withAttention.value > without.value ? 'Attention helps here' : withAttention.value < without.value ? 'Attention does not help here' : 'Attention makes no difference to BLEU here';
     return [
-      `${verdict}: the best run with attention, ${a.label} (${attentionName(a)}), reaches greedy BLEU ${bleu(withAttention.value)} and exact match ${pct(exact(a))}; ` +
+      `${verdict}: the best run with attention, ${labelWith(a.label, attentionName(a) ?? 'none')}, reaches greedy BLEU ${bleu(withAttention.value)} and exact match ${pct(exact(a))}; ` +
         `the best without, ${n.label}, ${bleu(without.value)} and ${pct(exact(n))} (${signed(withAttention.value - without.value, 1)} BLEU).`,
     ];
   }

@@ -1,7 +1,7 @@
 /** Question 1: seq2seq without attention, LSTM vs GRU: results, curves and how far the gradient reaches back. */
 import { list, note, paragraph, table, type Block, type Section, type TableCell } from '../../../report/index.ts';
 import type { LoadedRun } from '../load.ts';
-import { bleu, fixed, int, joinList, norm, pct, times } from '../text.ts';
+import { bleu, fixed, int, joinList, norm, pct, times, labelWith } from '../text.ts';
 import {
   attentionName,
   best,
@@ -99,7 +99,7 @@ function metricConclusions(runs: readonly LoadedRun[]): string[] {
   const out: string[] = [];
   const exact = (r: LoadedRun) => seq2seqOf(r)!.decodings.greedy.exactMatch;
   const describe = (r: LoadedRun) =>
-    `${r.label} (${cellName(r)}): exact match ${pct(exact(r))}, BLEU ${bleu(seq2seqOf(r)!.decodings.greedy.bleu.score)}, loss ${fixed(seq2seqOf(r)!.loss)}`;
+    `${labelWith(r.label, cellName(r))}: exact match ${pct(exact(r))}, BLEU ${bleu(seq2seqOf(r)!.decodings.greedy.bleu.score)}, loss ${fixed(seq2seqOf(r)!.loss)}`;
   out.push(`Greedy results: ${scored.map(describe).join('; ')}.`);
   const lstm = best(byCell.get('LSTM') ?? [], exact, 'max');
   const gru = best(byCell.get('GRU') ?? [], exact, 'max');
@@ -137,7 +137,7 @@ function flowConclusions(runs: readonly LoadedRun[]): string[] {
     const first = flow.encoder[0]!;
     const ratio = times(peak, first);
     out.push(
-      `${run.label} (${cellName(run)}), after ${flow.step} steps: ‖∂L/∂h_0‖ at the first encoder step is ${norm(first)}, ` +
+      `${labelWith(run.label, cellName(run))}, after ${flow.step} steps: ‖∂L/∂h_0‖ at the first encoder step is ${norm(first)}, ` +
         (ratio ? `${ratio} smaller than the largest norm of the sequence (${norm(peak)}).` : `against a largest norm of ${norm(peak)}.`),
     );
   }

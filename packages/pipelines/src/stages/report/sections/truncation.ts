@@ -17,7 +17,7 @@ import {
   type TruncationPoint,
 } from '../../../report/index.ts';
 import type { LoadedRun } from '../load.ts';
-import { joinList, norm, pct } from '../text.ts';
+import { joinList, norm, pct, labelWith } from '../text.ts';
 import { bpttText, cellName, clipText, divergedNote, finalFlow, flowNorms, isSeq2SeqFlow, rowLabel, seq2seqOf, splitsOf, streamOf, type SectionInput } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
@@ -144,7 +144,7 @@ function flowChart(runs: readonly LoadedRun[]): Block[] {
     if (!flow) continue;
     const norms = flowNorms(flow);
     const window = windowOf(run);
-    const series = `${run.label} (${window === undefined ? 'full' : `k2=${window}`})`;
+    const series = labelWith(run.label, window === undefined ? 'full' : `k2=${window}`);
     if (isSeq2SeqFlow(flow)) {
       points.push(...norms.map((value, t) => ({ series, t, norm: value })));
     } else {
