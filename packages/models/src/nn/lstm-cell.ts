@@ -5,8 +5,12 @@
  *   c' = f ⊙ c + i ⊙ g             h' = o ⊙ tanh(c')
  * The input half `x W_ih + b` arrives precomputed (`xProj`, one matmul for all time steps before the loop),
  * so a step costs one matmul. PyTorch's two biases b_ih + b_hh are folded into one `b`.
+ * The gate nonlinearities and the cell update are one fused kernel (`lstmGates`: one pass over [B, 4H] on the
+ * cpu/wasm backends' memory, with its own gradient; the same ops composed on other backends), which cuts the
+ * per-step op count that dominates small recurrent models on tfjs.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
+import { lstmGates } from '../fused/lstm-gates.ts';
 import { recurrentMatMul } from './recurrent-matmul.ts';
 
 export function lstmStep(
@@ -16,9 +20,5 @@ export function lstmStep(
   W_hh: tf.Tensor2D, // [H, 4H]
   W_hhT?: tf.Tensor2D, // [4H, H], W_hh transposed once per sequence for the backward pass (optional)
 ): { h: tf.Tensor2D; c: tf.Tensor2D } {
-  const gates = tf.add(xProj, recurrentMatMul(h, W_hh, W_hhT)); // [B, 4H]
-  const [i, f, g, o] = tf.split(gates, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const cNext: tf.Tensor2D = tf.add(tf.mul(tf.sigmoid(f), c), tf.mul(tf.sigmoid(i), tf.tanh(g)));
-  const hNext: tf.Tensor2D = tf.mul(tf.sigmoid(o), tf.tanh(cNext));
-  return { h: hNext, c: cNext };
+  return lstmGates(xProj, recurrentMatMul(h, W_hh, W_hhT), c);
 }
