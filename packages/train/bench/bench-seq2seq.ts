@@ -20,10 +20,19 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng, type Rng } from '@bptt/data';
-import type { Seq2SeqBatch, Seq2SeqForwardOptions, Seq2SeqForwardResult, TrainableSeq2Seq } from '@bptt/models';
-import { lstmGates, lstmSequence } from '../../models/src/fused/index.ts';
-import { nativeLstmCell, nativeLstmSequence, prepareNativeLstmCell, type LstmWeights } from '../../models/src/native/index.ts';
-import { recurrentMatMul } from '../../models/src/nn/recurrent-matmul.ts';
+import {
+  lstmGates,
+  lstmSequence,
+  nativeLstmCell,
+  nativeLstmSequence,
+  prepareNativeLstmCell,
+  recurrentMatMul,
+  type LstmWeights,
+  type Seq2SeqBatch,
+  type Seq2SeqForwardOptions,
+  type Seq2SeqForwardResult,
+  type TrainableSeq2Seq,
+} from '@bptt/models';
 
 import type { RecurrentPath } from './cases.ts';
 

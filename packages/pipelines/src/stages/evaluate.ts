@@ -4,7 +4,7 @@
  * distance, with the exposure-bias analysis of p=1 against p=0. Stream runs get loss, perplexity and accuracy.
  */
 import { Effect } from 'effect';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { decode, stableStringify, type TokenizedDataset } from '@bptt/data';
@@ -12,11 +12,11 @@ import { perplexity } from '@bptt/metrics';
 import {
   batchifyAlignedStream,
   beamSearch,
-  deserializeModel,
   disposeBatch,
   EOS_ID,
   evaluateSeq2Seq as seq2seqNll,
   greedyDecode,
+  loadModel,
   makeSeq2SeqBatch,
   makeSourceBatch,
   predictTeacherForced,
@@ -62,8 +62,8 @@ export const evaluateStage: StageDefinition<RunConfig> = {
       }
       const backend = yield* (yield* TensorBackend).ensure;
       const data = yield* loadTokenized(context, config);
-      const model = yield* Effect.try({
-        try: () => deserializeModel(readModelFiles(join(trainDir, TRAIN_FILES.modelDir)), join(trainDir, TRAIN_FILES.modelDir)),
+      const model = yield* Effect.tryPromise({
+        try: () => loadModel(join(trainDir, TRAIN_FILES.modelDir)),
         catch: (cause) => new InputError({ path: join(trainDir, TRAIN_FILES.modelDir), reason: `cannot load the model: ${String(cause)}` }),
       });
       return yield* Effect.try({
@@ -90,12 +90,6 @@ function readJson<T>(path: string) {
     try: () => JSON.parse(readFileSync(path, 'utf8')) as T,
     catch: (cause) => new InputError({ path, reason: cause instanceof Error ? cause.message : String(cause) }),
   });
-}
-
-function readModelFiles(dir: string): Record<string, Uint8Array> {
-  const files: Record<string, Uint8Array> = {};
-  for (const name of readdirSync(dir)) files[name] = new Uint8Array(readFileSync(join(dir, name)));
-  return files;
 }
 
 function evaluateSeq2Seq(
