@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { clipGradients, globalGradNorm } from '../src/clipping.ts';
-import { useCpu } from './tiny-models.ts';
+import { useTestBackend } from './tiny-models.ts';
 
-beforeAll(useCpu);
+beforeAll(useTestBackend);
 
 // ||(3, 4, 12)|| = 13: the classic 3-4-5 / 5-12-13 pair, split across two tensors of different rank.
 const grads = (): tf.Tensor[] => [tf.tensor1d([3, -4]), tf.tensor2d([[12]])];

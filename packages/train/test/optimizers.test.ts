@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../src/config.ts';
 import { createOptimizer, type OptimizerState } from '../src/optimizers.ts';
-import { useCpu } from './tiny-models.ts';
+import { useTestBackend } from './tiny-models.ts';
 
-beforeAll(useCpu);
+beforeAll(useTestBackend);
 
 const w0 = [1, -2, 3];
 const gradSequence = [

@@ -5,11 +5,11 @@ import type { TrainConfigInput } from '../src/config.ts';
 import type { TrainResult } from '../src/history.ts';
 import { trainSeq2Seq } from '../src/train-seq2seq.ts';
 import { trainStream } from '../src/train-stream.ts';
-import { lmStream, reverseData, TinyRnnLm, TinySeq2Seq, useCpu, weightsOf } from './tiny-models.ts';
+import { lmStream, reverseData, TinyRnnLm, TinySeq2Seq, useTestBackend, weightsOf } from './tiny-models.ts';
 
 beforeAll(async () => {
-  await useCpu();
-  expect(tf.getBackend()).toBe('cpu');
+  await useTestBackend();
+  expect(tf.getBackend()).toBe(process.env['BPTT_BACKEND'] ?? 'cpu');
 });
 
 class Killed extends Error {}
@@ -22,7 +22,7 @@ const killAfter = (step: number) => (event: { step: number }) => {
 /** Everything a run returns except the wall-clock throughput. */
 const deterministicPart = <F>(result: TrainResult<F>) => ({ ...result, tokensPerSecond: 0 });
 
-describe('resume from a checkpoint equals the uninterrupted run (cpu, bit-identical)', () => {
+describe('resume from a checkpoint equals the uninterrupted run (bit-identical)', () => {
   it('seq2seq: Adam, warmup/decay, clipping, scheduled sampling, dropout, early-stopping bookkeeping', async () => {
     const config: TrainConfigInput = {
       seed: 5,

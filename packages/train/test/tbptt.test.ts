@@ -5,9 +5,9 @@ import type { TrainConfigInput } from '../src/config.ts';
 import { tbpttWindow, tbpttWindowCount } from '../src/stream-batches.ts';
 import { trainSeq2Seq } from '../src/train-seq2seq.ts';
 import { trainStream } from '../src/train-stream.ts';
-import { lmStream, reverseData, TinyRnnLm, TinySeq2Seq, useCpu, weightsOf } from './tiny-models.ts';
+import { lmStream, reverseData, TinyRnnLm, TinySeq2Seq, useTestBackend, weightsOf } from './tiny-models.ts';
 
-beforeAll(useCpu);
+beforeAll(useTestBackend);
 
 describe('TBPTT(k1, k2) windows', () => {
   it('every k1 steps: loss of the last k1 steps, gradient through the last k2 steps', () => {

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-core registers no gradients by itself; vitest can load its ESM registration module (plain node cannot).
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import { createRng, type Rng } from '@bptt/data';
+import { backendChoiceFromEnv, initBackend } from '@bptt/models';
 import type {
   RecurrentState,
   Seq2SeqBatch,
@@ -19,9 +20,9 @@ import type {
   TrainableStreamModel,
 } from '@bptt/models';
 
-export async function useCpu(): Promise<void> {
-  await tf.setBackend('cpu');
-  await tf.ready();
+/** cpu unless BPTT_BACKEND says otherwise (CI reruns this suite on native TensorFlow). */
+export async function useTestBackend(): Promise<void> {
+  await initBackend(backendChoiceFromEnv(process.env, 'cpu'));
 }
 
 /** Stop-gradient: the value of x, with a zero gradient back to it (tfjs-core has no stop_gradient op). */

@@ -9,9 +9,9 @@ import { trainSeq2Seq } from '../src/train-seq2seq.ts';
 import { trainStream } from '../src/train-stream.ts';
 import { parseTrainConfig, type TrainConfigInput } from '../src/config.ts';
 import { QuadraticModel } from './quadratic-model.ts';
-import { lmStream, reverseData, TinyRnnLm, TinySeq2Seq, useCpu, weightsOf } from './tiny-models.ts';
+import { lmStream, reverseData, TinyRnnLm, TinySeq2Seq, useTestBackend, weightsOf } from './tiny-models.ts';
 
-beforeAll(useCpu);
+beforeAll(useTestBackend);
 
 /** Four examples of two tokens: one batch of 4 per epoch, 12 target tokens (EOS included). */
 const fourExamples = { train: reverseData(4, 2, 2, 3, 'quadratic'), valid: reverseData(4, 2, 2, 3, 'quadratic-valid') };

@@ -3,9 +3,11 @@
  *   r = σ(x W_ir + b_ir + h W_hr + b_hr)   z = σ(x W_iz + b_iz + h W_hz + b_hz)
  *   n = tanh(x W_in + b_in + r ⊙ (h W_hn + b_hn))
  *   h' = (1 - z) ⊙ n + z ⊙ h  =  n + z ⊙ (h - n)
- * `xProj = x W_ih + b_ih` arrives precomputed for all time steps.
+ * `xProj = x W_ih + b_ih` arrives precomputed for all time steps. The gates and the update are one fused kernel
+ * (`gruGates`: one pass over [B, 3H] on the cpu/wasm backends' memory, the same ops composed elsewhere).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gruGates } from '../fused/gru-gates.ts';
 import { recurrentMatMul } from './recurrent-matmul.ts';
 
 export function gruStep(
@@ -16,11 +18,6 @@ export function gruStep(
   b_hh: tf.Tensor1D, // [3H]
   W_hhT?: tf.Tensor2D, // [3H, H], W_hh transposed once per sequence for the backward pass (optional)
 ): tf.Tensor2D {
-  const H = h.shape[1];
-  const hProj = tf.add(recurrentMatMul(hIn, W_hh, W_hhT), b_hh); // [B, 3H]
-  const [xrz, xn] = tf.split(xProj, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
-  const [hrz, hn] = tf.split(hProj, [2 * H, H], 1) as [tf.Tensor2D, tf.Tensor2D];
-  const [r, z] = tf.split(tf.sigmoid(tf.add(xrz, hrz)), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-  const n = tf.tanh(tf.add(xn, tf.mul(r, hn)));
-  return tf.add(n, tf.mul(z, tf.sub(h, n)));
+  const hProj: tf.Tensor2D = tf.add(recurrentMatMul(hIn, W_hh, W_hhT), b_hh); // [B, 3H]
+  return gruGates(xProj, hProj, h);
 }

@@ -8,8 +8,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { CellType } from '../config.ts';
 import type { DropoutMasks } from './dropout.ts';
 import type { Parameters } from './parameters.ts';
+import { canRunFused, runFusedLstm } from './fused-run.ts';
 import { RecurrentCell, type CellState } from './recurrent-cell.ts';
-import { runSequence } from './run-sequence.ts';
+import { runSequence, type SequenceRunOptions, type SequenceRunResult } from './run-sequence.ts';
 
 export interface StackLayer {
   readonly fwd: RecurrentCell;
@@ -20,6 +21,8 @@ export interface StackRunOptions {
   /** Initial state per layer of the forward direction (the backward direction starts at zero). Default zeros. */
   readonly initial?: readonly CellState[];
   readonly stepMasks?: readonly (tf.Tensor2D | undefined)[];
+  /** Real length of each row when `stepMasks` mark right padding: lets a padded layer run as one fused kernel. */
+  readonly lengths?: readonly number[];
   readonly gradientStart?: number;
   /** Zero probes per position for the top layer: [B, H], or [B, 2H] (forward half, backward half) if bidirectional. */
   readonly probes?: readonly tf.Tensor2D[];
@@ -79,14 +82,13 @@ export class RecurrentStack {
       // Variational dropout on the layer input: one [B, in] mask for every time step.
       const inputMask = masks.variational(`${this.name}.l${l}.input`, B, inDim);
       const xIn = masks.apply(`${this.name}.l${l}.input`, 'all', x, (inputMask === undefined ? undefined : tf.reshape(inputMask, [1, B, inDim])));
-      const rows = tf.reshape(xIn, [T * B, inDim]) as tf.Tensor2D;
       const common = {
         stepMasks: options.stepMasks,
+        lengths: options.lengths,
         gradientStart: options.gradientStart,
         keepStates: options.keepStates,
       };
-      const fwdProj = tf.unstack(tf.reshape(layer.fwd.projectInput(rows), [T, B, -1])) as tf.Tensor2D[];
-      const fwd = runSequence(layer.fwd, fwdProj, options.initial?.[l] ?? layer.fwd.zeroState(B), layer.fwd.prepare(masks, B), masks, {
+      const fwd = this.runDirection(layer.fwd, xIn, options.initial?.[l] ?? layer.fwd.zeroState(B), masks, {
         ...common,
         probes: l === top ? probesFwd : undefined,
       });
@@ -97,8 +99,7 @@ export class RecurrentStack {
         x = l < top ? (tf.stack(forward) as tf.Tensor3D) : x;
         return;
       }
-      const bwdProj = tf.unstack(tf.reshape(layer.bwd.projectInput(rows), [T, B, -1])) as tf.Tensor2D[];
-      const bwd = runSequence(layer.bwd, bwdProj, layer.bwd.zeroState(B), layer.bwd.prepare(masks, B), masks, {
+      const bwd = this.runDirection(layer.bwd, xIn, layer.bwd.zeroState(B), masks, {
         ...common,
         reverse: true,
         probes: l === top ? probesBwd : undefined,
@@ -115,6 +116,24 @@ export class RecurrentStack {
       finalBackward: this.bidirectional ? finalBackward : undefined,
       states,
     };
+  }
+
+  /**
+   * One direction of one layer: one fused sequence kernel when the math and the policy allow it (fusion-policy.ts),
+   * else the step-by-step loop on input projections computed for all steps in one matmul.
+   */
+  private runDirection(
+    cell: RecurrentCell,
+    x: tf.Tensor3D, // [T, B, in], dropout applied
+    initial: CellState,
+    masks: DropoutMasks,
+    options: SequenceRunOptions & { readonly lengths?: readonly number[] },
+  ): SequenceRunResult {
+    const [T, B, inDim] = x.shape;
+    const rec = cell.prepare(masks, B);
+    if (canRunFused(cell, rec, options)) return runFusedLstm(cell, x, initial, rec, options);
+    const projected = tf.unstack(tf.reshape(cell.projectInput(tf.reshape(x, [T * B, inDim])), [T, B, -1])) as tf.Tensor2D[];
+    return runSequence(cell, projected, initial, rec, masks, options);
   }
 
   private splitProbes(

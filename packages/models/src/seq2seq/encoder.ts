@@ -65,7 +65,7 @@ export class Encoder {
   encode(source: tf.Tensor2D, sourceMask: tf.Tensor2D, masks: DropoutMasks, options: EncodeOptions = {}): EncoderOutput {
     const [B, S] = source.shape;
     // One read of the mask per batch (not per step): which positions hold padding in some row.
-    const lengths = Array.from(tf.tidy(() => tf.sum(sourceMask, 1)).dataSync(), (n) => Math.round(n));
+    const { lengths, rightPadded } = readLengths(sourceMask);
     const shortest = Math.min(...lengths);
     const columns = shortest < S ? (tf.unstack(tf.transpose(sourceMask)) as tf.Tensor1D[]) : [];
     const stepMasks = columns.map((col, t) => (t < shortest ? undefined : (tf.reshape(col, [B, 1]) as tf.Tensor2D)));
@@ -75,6 +75,8 @@ export class Encoder {
     const window = options.gradientWindow;
     const run = this.stack.run(embedded, masks, {
       stepMasks,
+      // Right padding lets a fused sequence kernel stand in for the carry-through steps (fused-run.ts).
+      lengths: rightPadded && shortest >= 1 && shortest < S ? lengths : undefined,
       gradientStart: window === undefined ? undefined : Math.max(0, S - window),
       probes: options.probes,
     });
@@ -100,4 +102,25 @@ export class Encoder {
       return { h, c: (this.bridgeC[l] as Linear).apply(tf.concat([f.c, b.c], 1)) };
     });
   }
+}
+
+/** Real length of each row of a [B, S] 0/1 mask, and whether every row is 1…1 0…0 (padding only at the end). */
+function readLengths(sourceMask: tf.Tensor2D): { lengths: number[]; rightPadded: boolean } {
+  const [B, S] = sourceMask.shape;
+  const values = sourceMask.dataSync();
+  const lengths: number[] = [];
+  let rightPadded = true;
+  for (let b = 0; b < B; b++) {
+    let n = 0;
+    let ended = false;
+    for (let t = 0; t < S; t++) {
+      const real = (values[b * S + t] as number) > 0.5;
+      if (real) {
+        n++;
+        if (ended) rightPadded = false;
+      } else ended = true;
+    }
+    lengths.push(n);
+  }
+  return { lengths, rightPadded };
 }

@@ -1,0 +1,48 @@
+/**
+ * When a recurrent layer runs as one fused kernel per sequence instead of step by step.
+ *
+ * - `auto` (default): fused where it is faster, which today means TensorFlow's BlockLSTMV2 for LSTM layers on the
+ *   native `tensorflow` backend (bench: 1.5-1.8x the unrolled product). On wasm the JavaScript sequence kernel is
+ *   not reliably faster than the per-step fused gates (faster on the reference config, slower on the larger one),
+ *   so wasm and cpu stay unrolled.
+ * - `always`: fused on every backend (the JavaScript `lstmSequence` kernel off the native backend). Tests use it
+ *   to check the fused routing against the unrolled path on cpu.
+ * - `off`: always unrolled, the reference path.
+ *
+ * Whatever the policy, a layer runs unrolled when its math needs the per-step graph: GRU layers (TensorFlow's
+ * GRUBlockCell resets before the matmul, PyTorch's GRU after), a variational mask on h, dL/dh_t probes, and
+ * padded backward runs that keep every state. Set with BPTT_FUSED_RECURRENCE or `setFusedRecurrence`.
+ */
+export const FUSED_RECURRENCE_CHOICES = ['auto', 'always', 'off'] as const;
+export type FusedRecurrence = (typeof FUSED_RECURRENCE_CHOICES)[number];
+
+export function fusedRecurrenceFromEnv(env: NodeJS.ProcessEnv = process.env): FusedRecurrence {
+  const value = env['BPTT_FUSED_RECURRENCE'];
+  if (value === undefined || value === '') return 'auto';
+  if (!(FUSED_RECURRENCE_CHOICES as readonly string[]).includes(value)) {
+    throw new Error(`BPTT_FUSED_RECURRENCE: expected one of ${FUSED_RECURRENCE_CHOICES.join(', ')}, got "${value}"`);
+  }
+  return value as FusedRecurrence;
+}
+
+let policy: FusedRecurrence | undefined;
+
+export function fusedRecurrence(): FusedRecurrence {
+  policy ??= fusedRecurrenceFromEnv();
+  return policy;
+}
+
+export function setFusedRecurrence(next: FusedRecurrence): void {
+  policy = next;
+}
+
+/** Runs `body` under a policy and restores the previous one (tests and the benchmark compare paths with it). */
+export function withFusedRecurrence<T>(next: FusedRecurrence, body: () => T): T {
+  const previous = fusedRecurrence();
+  policy = next;
+  try {
+    return body();
+  } finally {
+    policy = previous;
+  }
+}
