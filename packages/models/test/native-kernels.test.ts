@@ -1,6 +1,6 @@
 /**
  * TensorFlow's fused recurrent kernels (through tfjs-node) against the unrolled references: LSTMBlockCell,
- * BlockLSTMV2 and GRUBlockCell with their gradients, and the fused gate kernels' composite path on the
+ * BlockLSTMV2 and GRUBlockCell with their gradients, and the fused gate kernels' path on the
  * `tensorflow` backend. Skipped, with the reason, where tfjs-node does not load (see docs/native-tensorflow.md).
  */
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -84,7 +84,7 @@ describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () =>
     expectSameValueAndGrads(fused, reference, args, LSTM_NAMES);
   });
 
-  test.each(CASES)('lstmGates on the tensorflow backend matches nn.LSTMCell (carried state: $carried)', ({ carried }) => {
+  test.each(CASES)('lstmGates on the tensorflow backend (composed forward, LSTMBlockCellGrad backward) matches nn.LSTMCell (carried state: $carried)', ({ carried }) => {
     const inputs = lstmInputs(carried);
     const fused = unrolledLstmLoss(inputs, (x, h, c, W_ih, W_hh, b) => lstmGates(tf.add(tf.matMul(x, W_ih), b), tf.matMul(h, W_hh), c));
     const reference = unrolledLstmLoss(inputs, referenceLstmStep);

@@ -18,20 +18,25 @@
  *   --warmup N --steps N timed steps after warm-up              (default 3 and 10; --quick 1 and 3)
  *   --max-seconds N      per case, timing stops early after this (at least 3 timed steps are kept)
  *   --no-torch           skip the PyTorch peer
+ *   --no-keras           skip the Keras peer (peers/keras_seq2seq.py; runs when python3 imports tensorflow + keras)
+ *   --no-floors          skip the floors (floors.ts: dispatch, recurrent matmuls, BlockLSTM kernels, loaded RSS)
  *   --torch-script <p>   the peer (default ../shared/bench/torch_seq2seq.py from the repository root)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 import { stableStringify } from '@bptt/data';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
-import { profileTable, resultsTable, table, targetChecks } from './report.ts';
+import { floorsTable, profileTable, resultsTable, table, targetChecks } from './report.ts';
 import { BENCH_PATHS, type BenchPath, type CaseResult } from './cases.ts';
-import { defaultTorchScript, kerasAvailability, runTorchPeer, torchAvailability, TORCH_MODES, type TorchResult } from './torch-peer.ts';
+import type { Floors } from './floors.ts';
+import { KERAS_SCRIPT, kerasAvailability, runKerasPeer, type KerasResult } from './keras-peer.ts';
+import { defaultTorchScript, runTorchFloors, runTorchPeer, torchAvailability, TORCH_MODES, type TorchFloors, type TorchResult } from './torch-peer.ts';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..');
 const RUN_CASE = resolve(import.meta.dirname, 'run-case.ts');
+const FLOORS = resolve(import.meta.dirname, 'floors.ts');
 const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
 type Backend = (typeof BACKENDS)[number];
 
@@ -45,6 +50,8 @@ interface Options {
   readonly steps: number;
   readonly maxSeconds: number;
   readonly torch: boolean;
+  readonly keras: boolean;
+  readonly floors: boolean;
   readonly torchScript: string;
 }
 
@@ -72,7 +79,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative integer, got '${raw}'`);
     return n;
   };
-  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'torch-script']);
+  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'no-keras', 'no-floors', 'torch-script']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.slice(2))) throw new Error(`bench: unknown option ${arg} (see the top of packages/train/bench/main.ts)`);
   }
@@ -88,6 +95,8 @@ function parseOptions(argv: readonly string[]): Options {
     steps: Math.max(1, count('steps', quick ? 3 : 10)),
     maxSeconds: count('max-seconds', quick ? 8 : 60),
     torch: !argv.includes('--no-torch'),
+    keras: !argv.includes('--no-keras'),
+    floors: !argv.includes('--no-floors'),
     torchScript: resolve(value('torch-script') ?? defaultTorchScript(REPO_ROOT)),
   };
 }
@@ -122,6 +131,20 @@ function runChild(backend: Backend, config: BenchConfig, paths: readonly BenchPa
   return { results };
 }
 
+function runFloors(backend: Backend, config: BenchConfig): Floors | string {
+  const child = spawnSync(process.execPath, ['--conditions=@bptt/source', '--import', 'tsx', FLOORS, '--backend', backend, '--config', config.name], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 600_000,
+  });
+  const lines = (child.stdout ?? '').split('\n');
+  const unavailable = lines.find((l) => l.startsWith('UNAVAILABLE '));
+  if (unavailable !== undefined) return unavailable.slice('UNAVAILABLE '.length);
+  const line = lines.find((l) => l.startsWith('FLOORS '));
+  if (child.status !== 0 || line === undefined) return `failed: ${child.error?.message ?? (child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`;
+  return JSON.parse(line.slice('FLOORS '.length)) as Floors;
+}
+
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
 }
@@ -136,11 +159,14 @@ async function main(): Promise<void> {
 
   const torch = options.torch ? torchAvailability(options.torchScript) : ({ available: false, reason: 'skipped (--no-torch)' } as const);
   say(torch.available ? `PyTorch peer: torch ${torch.version}, ${torch.script}` : `PyTorch peer: not run: ${torch.reason}; our figures follow without ratios`);
-  const keras = kerasAvailability();
-  say(`Keras peer: ${keras}`);
+  const keras = options.keras ? kerasAvailability() : ({ available: false, reason: 'skipped (--no-keras)' } as const);
+  say(keras.available ? `Keras peer: ${keras.version}, ${relative(REPO_ROOT, KERAS_SCRIPT)}` : `Keras peer: not run: ${keras.reason}`);
 
   const results: CaseResult[] = [];
   const torchResults: TorchResult[] = [];
+  const kerasResults: KerasResult[] = [];
+  const floors: Floors[] = [];
+  const torchFloors: TorchFloors[] = [];
   const skipped: { backend: string; config: string; path: string; reason: string }[] = [];
   const unavailable = new Map<Backend, string>();
 
@@ -189,13 +215,37 @@ async function main(): Promise<void> {
         }
       }
     }
+    if (keras.available) {
+      say(`  running ${config.name} keras (${cores} threads, wall clock) ...`);
+      try {
+        kerasResults.push(runKerasPeer(config, { steps: options.quick ? 5 : 20, warmup: options.quick ? 2 : 3, threads: cores, timeoutMs: 600_000 }));
+      } catch (error) {
+        say(`  ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (options.floors) {
+      for (const backend of options.backends) {
+        if (unavailable.has(backend)) continue;
+        say(`  measuring ${config.name} ${backend} floors (dispatch, recurrent matmuls${backend === 'tensorflow' ? ', BlockLSTM kernels' : ''}, loaded RSS) ...`);
+        const measured = runFloors(backend, config);
+        if (typeof measured === 'string') say(`  ${backend} floors: ${measured}`);
+        else floors.push(measured);
+      }
+      if (torch.available) {
+        try {
+          torchFloors.push(runTorchFloors(config, cores));
+        } catch (error) {
+          say(`  ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
   }
 
   say('');
   for (const config of options.configs) {
     const ours = results.filter((r) => r.config.name === config.name);
     if (ours.length === 0) continue;
-    say(resultsTable(config, ours, torchResults.filter((t) => t.config === config.name)));
+    say(resultsTable(config, ours, torchResults.filter((t) => t.config === config.name), kerasResults.filter((k) => k.config === config.name)));
     say('');
   }
   say('cpu ms: process CPU time per step (all threads). peak RSS: per process; * = shared by the paths run in one');
@@ -213,7 +263,17 @@ async function main(): Promise<void> {
     say(profileTable(r, 8));
   }
 
-  const checks = targetChecks(results, torchResults);
+  if (floors.length > 0) {
+    say('\nfloors: what no implementation on a backend can avoid, measured in this run (floors.ts), as ceilings on tokens/s:');
+    for (const config of options.configs) {
+      const mine = floors.filter((f) => f.config === config.name);
+      if (mine.length === 0) continue;
+      say('');
+      say(floorsTable(config, mine, torchFloors.find((t) => t.config === config.name), torchResults.filter((t) => t.config === config.name)));
+    }
+  }
+
+  const checks = targetChecks(results, torchResults, floors);
   say('');
   say(table(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '?' : c.met ? 'yes' : 'no'])));
 
@@ -224,6 +284,9 @@ async function main(): Promise<void> {
     peers: { pytorch: torch, keras },
     results,
     pytorch: torchResults,
+    keras: kerasResults,
+    floors,
+    torchFloors,
     skipped,
     targets: checks,
     seconds: Math.round((performance.now() - startedAt) / 100) / 10,

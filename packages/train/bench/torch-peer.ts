@@ -41,17 +41,12 @@ export function torchAvailability(script: string): TorchAvailability {
   }
 }
 
-/** Whether TensorFlow for Python is importable (a Keras peer is optional and not part of this bench). */
-export function kerasAvailability(): string {
-  const probe = spawnSync('python3', ['-c', 'import tensorflow'], { stdio: 'ignore' });
-  return probe.status === 0 ? 'TensorFlow for Python is importable, but this bench has no Keras peer script' : 'TensorFlow for Python is not importable; no Keras figures';
-}
 
 // Runs the peer in-process under runpy, then prints the interpreter's peak RSS (ru_maxrss is KiB on Linux), so
 // the peer's memory is measured the same way as ours without changing its script. With 'cpu' as first argument
 // the peer's step timer (time.perf_counter) reads process CPU time instead: a figure that other load on the
 // machine barely moves, comparable with our single-threaded backends' CPU time per step.
-const WRAPPER = [
+export const PEAK_RSS_WRAPPER = [
   'import resource, runpy, sys, time',
   "if sys.argv[1] == 'cpu': time.perf_counter = time.process_time",
   'script = sys.argv[2]',
@@ -62,7 +57,7 @@ const WRAPPER = [
 
 export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, clock: 'wall' | 'cpu', options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
   const args = [
-    '-c', WRAPPER, clock, script,
+    '-c', PEAK_RSS_WRAPPER, clock, script,
     '--mode', mode,
     '--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T),
     '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(clock === 'cpu' ? 1 : options.threads),
@@ -87,4 +82,39 @@ export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMod
     lastLoss: result.last_loss,
     peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
   };
+}
+
+/** PyTorch's side of floors.ts: the same tiny op and the same three recurrent matmuls, µs per call (median). */
+export interface TorchFloors {
+  readonly config: BenchConfig['name'];
+  readonly threads: number;
+  readonly dispatchUs: number;
+  readonly matMulUs: { readonly forward: number; readonly inputGrad: number; readonly weightGrad: number };
+}
+
+const FLOORS_SCRIPT = [
+  'import json, statistics, sys, time, torch',
+  'B, H, threads = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])',
+  'torch.set_num_threads(threads)',
+  'def us(f, calls):',
+  '    for _ in range(20): f()',
+  '    per = max(1, calls // 10); out = []',
+  '    for _ in range(10):',
+  '        t0 = time.perf_counter()',
+  '        for _ in range(per): f()',
+  '        out.append((time.perf_counter() - t0) * 1e6 / per)',
+  '    return round(statistics.median(out), 1)',
+  'one = torch.ones(1); h = torch.randn(B, H); W = torch.randn(H, 4 * H); dz = torch.randn(B, 4 * H)',
+  'WT = torch.randn(4 * H, H); hT = torch.randn(H, B)',
+  'with torch.no_grad():',
+  '    r = dict(dispatchUs=us(lambda: one + one, 4000), matMulUs=dict(forward=us(lambda: h @ W, 400),',
+  '             inputGrad=us(lambda: dz @ WT, 400), weightGrad=us(lambda: hT @ dz, 400)))',
+  "print('FLOORS ' + json.dumps(r))",
+].join('\n');
+
+export function runTorchFloors(config: BenchConfig, threads: number): TorchFloors {
+  const run = spawnSync('python3', ['-c', FLOORS_SCRIPT, String(config.B), String(config.H), String(threads)], { encoding: 'utf8', timeout: 120_000 });
+  const line = run.stdout?.split('\n').find((l) => l.startsWith('FLOORS '));
+  if (run.status !== 0 || line === undefined) throw new Error(`PyTorch floors (${config.name}) failed: ${run.stderr?.trim().split('\n').slice(-2).join(' | ') ?? `exit ${run.status}`}`);
+  return { config: config.name, threads, ...(JSON.parse(line.slice('FLOORS '.length)) as Omit<TorchFloors, 'config' | 'threads'>) };
 }

@@ -17,6 +17,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { LSTM_GATES_GRAD } from '../fused/lstm-gates.ts';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 import { attr, int64Scalar, nativeKernelBackend, requireNativeBackend, type NativeKernelBackend } from './execute.ts';
@@ -266,3 +267,55 @@ export function nativeLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tenso
   });
   return { h: outs[6] as tf.Tensor3D, c: outs[1] as tf.Tensor3D };
 }
+
+/**
+ * Constants the gate gradient below passes only for their shapes, made once per size and kept: LSTMBlockCellGrad
+ * checks x [B, I], w [I + H, 4H] and b [4H] but never reads them (its math uses only the gate activations).
+ */
+const shapeOnly = new Map<string, tf.Tensor>();
+
+function shapeOnlyZeros(shape: number[]): tf.Tensor {
+  const key = shape.join('x');
+  const cached = shapeOnly.get(key);
+  if (cached !== undefined && !cached.isDisposed) return cached;
+  const made = tf.keep(tf.zeros(shape));
+  shapeOnly.set(key, made);
+  return made;
+}
+
+/**
+ * The fused gate kernel's gradient (LSTM_GATES_GRAD, fused/lstm-gates.ts) on the native backend as TensorFlow's
+ * LSTMBlockCellGrad: one kernel instead of the ~25 composed ops, plus a split of the saved activations and the
+ * reorder of its gate gradients from TF's (i, ci, f, o) to our (i, f, g, o). Replaces the composite registered for
+ * `tensorflow` by fused/lstm-gates.ts; the forward stays composed (no TF op takes precomputed gate inputs).
+ */
+function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>): tf.Tensor[] {
+  const backend = nativeKernelBackend('BpttLstmGatesGrad');
+  const { saved, c, dh, dcNew } = inputs;
+  const [B, H] = c.shape;
+  return tf.tidy(() => {
+    const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[];
+    const [wci, wcf, wco] = peepholeZeros(H);
+    const x = shapeOnlyZeros([B, 0]);
+    const w = shapeOnlyZeros([H, 4 * H]);
+    const b = shapeOnlyZeros([4 * H]);
+    // Inputs: x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, cs_grad, h_grad. cs is unused by the
+    // gradient (co = tanh(cs) is), so tc stands in; h_prev only has to be [B, H].
+    const outs = backend.executeMultipleOutputs(
+      'LSTMBlockCellGrad',
+      [attr.bool(backend, 'use_peephole', false), attr.float32Type(backend)],
+      [x, c, c, w, wci!, wcf!, wco!, b, i!, tc!, f!, o!, g!, tc!, dcNew, dh],
+      5,
+    );
+    const [dcPrev, dicfo] = outs as [tf.Tensor2D, tf.Tensor2D];
+    const [di, dci, df, dout] = tf.split(dicfo, 4, 1);
+    return [tf.concat([di!, df!, dci!, dout!], 1), dcPrev];
+  });
+}
+
+if (tf.getKernel(LSTM_GATES_GRAD, NATIVE_BACKEND_NAME) != null) tf.unregisterKernel(LSTM_GATES_GRAD, NATIVE_BACKEND_NAME);
+registerKernelOnce({
+  kernelName: LSTM_GATES_GRAD,
+  backendName: NATIVE_BACKEND_NAME,
+  kernelFunc: ({ inputs }) => lstmGatesGradNative(inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>),
+});

@@ -64,9 +64,9 @@ export function stageSourcePatterns(stage: StageName): string[] {
   ];
 }
 
-/** Environment variables that change a stage's bytes. */
+/** Environment variables that change a stage's bytes (the backend, and fused vs step-by-step recurrence: float rounding). */
 export function stageEnv(stage: StageName): string[] {
-  return stage === 'train' || stage === 'evaluate' ? ['BPTT_BACKEND'] : [];
+  return stage === 'train' || stage === 'evaluate' ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE'] : [];
 }
 
 function stageTarget(

@@ -5,7 +5,7 @@
 import { Effect } from 'effect';
 import { resolve } from 'node:path';
 import { stableStringify } from '@bptt/data';
-import { serializeModel } from '@bptt/models';
+import { fusedRecurrence, serializeModel } from '@bptt/models';
 import { DivergenceError, trainSeq2Seq, trainStream, type TrainResult } from '@bptt/train';
 import { checkpointDir } from '../declarations/layout.ts';
 import { TensorBackend } from '../framework/backend.ts';
@@ -69,6 +69,7 @@ export const trainStage: StageDefinition<RunConfig> = {
         run: context.location.name,
         kind: config.kind,
         backend: backend.name,
+        fusedRecurrence: fusedRecurrence(),
         seed: config.train.seed,
         parameters: model.trainableVariables.reduce((sum, v) => sum + v.size, 0),
         ...(outcome instanceof DivergenceError

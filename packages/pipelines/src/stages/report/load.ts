@@ -74,6 +74,7 @@ const TrainSummarySchema: z.ZodType<TrainSummary> = z.object({
   run: z.string(),
   kind: z.enum(['seq2seq', 'stream']),
   backend: z.string(),
+  fusedRecurrence: z.string().optional(),
   seed: z.int(),
   parameters: count,
   steps: count,

@@ -16,6 +16,8 @@ export interface TrainSummary {
   readonly run: string;
   readonly kind: 'seq2seq' | 'stream';
   readonly backend: string;
+  /** BPTT_FUSED_RECURRENCE policy the run trained under (see @bptt/models' fusion-policy.ts). */
+  readonly fusedRecurrence?: string;
   readonly seed: number;
   readonly parameters: number;
   readonly steps: number;

@@ -1,0 +1,57 @@
+/**
+ * The Keras peer (peers/keras_seq2seq.py): the PyTorch peer's model in Keras 3 on TensorFlow for Python, trained
+ * with train_on_batch (one compiled graph call per step). Optional: it runs when `import tensorflow, keras` works.
+ */
+import { spawnSync } from 'node:child_process';
+import { resolve } from 'node:path';
+import type { BenchConfig } from './configs.ts';
+import { PEAK_RSS_WRAPPER } from './torch-peer.ts';
+
+export const KERAS_SCRIPT = resolve(import.meta.dirname, 'peers', 'keras_seq2seq.py');
+
+export interface KerasResult {
+  readonly config: BenchConfig['name'];
+  /** "keras <version> / tensorflow <version>" */
+  readonly version: string;
+  readonly threads: number;
+  readonly medianMs: number;
+  readonly tokensPerSecond: number;
+  readonly firstLoss: number;
+  readonly lastLoss: number;
+  readonly peakRssMiB: number;
+}
+
+export type KerasAvailability = { readonly available: true; readonly version: string } | { readonly available: false; readonly reason: string };
+
+export function kerasAvailability(): KerasAvailability {
+  const probe = spawnSync('python3', ['-c', 'import os; os.environ["TF_CPP_MIN_LOG_LEVEL"]="3"; import keras, tensorflow as tf; print(keras.__version__, tf.__version__)'], { encoding: 'utf8' });
+  if (probe.status !== 0) return { available: false, reason: 'python3 cannot import tensorflow and keras (python3 -m pip install tensorflow-cpu)' };
+  const [keras, tensorflow] = probe.stdout.trim().split(/\s+/);
+  return { available: true, version: `keras ${keras} / tensorflow ${tensorflow}` };
+}
+
+export function runKerasPeer(config: BenchConfig, options: { steps: number; warmup: number; threads: number; timeoutMs: number }): KerasResult {
+  const args = [
+    '-c', PEAK_RSS_WRAPPER, 'wall', KERAS_SCRIPT,
+    '--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T),
+    '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads),
+  ];
+  const run = spawnSync('python3', args, { encoding: 'utf8', timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  const line = run.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
+  const rss = run.stdout?.split('\n').find((l) => l.startsWith('PEAK_RSS_KIB '));
+  if (run.status !== 0 || line === undefined || rss === undefined) {
+    const why = run.error?.message ?? run.stderr?.trim().split('\n').slice(-3).join(' | ') ?? `exit ${run.status}`;
+    throw new Error(`Keras peer (${config.name}) failed: ${why}`);
+  }
+  const result = JSON.parse(line.slice('RESULT '.length)) as { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
+  return {
+    config: config.name,
+    version: result.torch,
+    threads: result.threads,
+    medianMs: result.median_ms,
+    tokensPerSecond: result.tokens_per_s,
+    firstLoss: result.first_loss,
+    lastLoss: result.last_loss,
+    peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+  };
+}
