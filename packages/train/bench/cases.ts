@@ -7,8 +7,12 @@ import type { StepProfile } from './measure.ts';
 export const RECURRENT_PATHS = ['unrolled', 'fused-cell', 'fused-sequence'] as const;
 export type RecurrentPath = (typeof RECURRENT_PATHS)[number];
 
-/** `product` is @bptt/models' Seq2SeqModel as shipped; the others are bench-seq2seq.ts. */
-export const BENCH_PATHS = ['product', ...RECURRENT_PATHS] as const;
+/**
+ * `product` is @bptt/models' Seq2SeqModel as shipped (teacher-forced LSTM: fused sequence kernels on the native
+ * backend); `product-stepwise` is the same model with BPTT_FUSED_RECURRENCE=off, the per-step path that sampling
+ * decoders (p < 1) and additive attention run; the others are bench-seq2seq.ts.
+ */
+export const BENCH_PATHS = ['product', 'product-stepwise', ...RECURRENT_PATHS] as const;
 export type BenchPath = (typeof BENCH_PATHS)[number];
 
 export interface CaseResult {

@@ -8,7 +8,8 @@
  * - the three recurrent matmuls of one time step at this config's sizes: forward h W_hh [B, H] x [H, 4H], and the
  *   backward pass's dz W_hhᵀ [B, 4H] x [4H, H] and hᵀ dz [H, B] x [B, 4H];
  * - native only: TensorFlow's BlockLSTMV2 and BlockLSTMGradV2 over T steps (one layer), the fused path's core;
- * - resident memory once the backend has loaded and run one op.
+ * - resident memory once the backend has loaded and run one op (node, tsx, tfjs and @bptt/models included), before
+ *   any of the above runs.
  *
  *   node --conditions=@bptt/source --import tsx packages/train/bench/floors.ts --backend tensorflow --config reference
  *
@@ -87,6 +88,9 @@ async function main(): Promise<void> {
   }
   const { B, H } = config;
   const one = tf.ones([1]);
+  tf.add(one, one).dispose();
+  // Before anything else allocates: what the runtime, tfjs and the backend's library cost by themselves.
+  const loadedRssMiB = Math.round(process.memoryUsage().rss / 2 ** 20);
   const dispatchUs = timeUs(() => tf.tidy(() => tf.add(one, one)), 4000);
   const h = tf.randomNormal([B, H]) as tf.Tensor2D;
   const W = tf.randomNormal([H, 4 * H]) as tf.Tensor2D;
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
     dispatchUs: round(dispatchUs, 1),
     matMulUs: { forward: round(matMulUs(h, W, calls), 1), inputGrad: round(matMulUs(dz, WT, calls), 1), weightGrad: round(matMulUs(hT, dz, calls), 1) },
     ...(backend === 'tensorflow' ? { blockLstmMs: round(blockLstmMs(config), 2) } : {}),
-    loadedRssMiB: Math.round(process.memoryUsage().rss / 2 ** 20),
+    loadedRssMiB,
   };
   tf.dispose([one, h, W, dz, WT, hT]);
   process.stdout.write(`FLOORS ${JSON.stringify(floors)}\n`);

@@ -9,7 +9,7 @@
  * writes everything as JSON (default artifacts/bench/bench-results.json, git-ignored).
  *
  * Options:
- *   --quick              reference config, product and fused paths (cpu: product only), few steps, one process
+ *   --quick              reference config, product, product-stepwise and fused-sequence (cpu: product only), few steps, one process
  *                        per backend (< 1 min on an idle 2-core machine)
  *   --out <file>         where to write the JSON
  *   --configs a,b        reference, larger                      (default: both; --quick: reference)
@@ -90,7 +90,7 @@ function parseOptions(argv: readonly string[]): Options {
     out: resolve(value('out') ?? resolve(REPO_ROOT, 'artifacts', 'bench', 'bench-results.json')),
     configs: configNames.map(benchConfig),
     backends: list('backends', BACKENDS, BACKENDS),
-    paths: list('paths', BENCH_PATHS, quick ? ['product', 'fused-sequence'] : BENCH_PATHS),
+    paths: list('paths', BENCH_PATHS, quick ? ['product', 'product-stepwise', 'fused-sequence'] : BENCH_PATHS),
     warmup: count('warmup', quick ? 1 : 3),
     steps: Math.max(1, count('steps', quick ? 3 : 10)),
     maxSeconds: count('max-seconds', quick ? 8 : 60),
@@ -269,7 +269,7 @@ async function main(): Promise<void> {
       const mine = floors.filter((f) => f.config === config.name);
       if (mine.length === 0) continue;
       say('');
-      say(floorsTable(config, mine, torchFloors.find((t) => t.config === config.name), torchResults.filter((t) => t.config === config.name)));
+      say(floorsTable(config, mine, torchFloors.find((t) => t.config === config.name), torchResults.filter((t) => t.config === config.name), results));
     }
   }
 

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
-import { BackendUnavailableError, makeSeq2SeqBatch, Seq2SeqModel, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
+import { BackendUnavailableError, makeSeq2SeqBatch, Seq2SeqModel, setFusedRecurrence, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
 import {
   clipGradients,
   createOptimizer,
@@ -53,14 +53,14 @@ function randomSplit(config: BenchConfig, examples: number): Seq2SeqSplit {
 }
 
 function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq2Seq & { dispose(): void }; description: string } {
-  if (path === 'product') {
+  if (path === 'product' || path === 'product-stepwise') {
     const model = new Seq2SeqModel({
       config: { cell: 'lstm', embeddingDim: config.E, hiddenDim: config.H, layers: 1, attention: 'none' },
       sourceVocabSize: config.V,
       targetVocabSize: config.V,
       seed: SEED,
     });
-    return { model, description: PRODUCT_MODEL };
+    return { model, description: path === 'product' ? PRODUCT_MODEL : `${PRODUCT_MODEL}, BPTT_FUSED_RECURRENCE=off` };
   }
   const model = new BenchSeq2Seq({ hidden: config.H, embedding: config.E, vocab: config.V }, path, SEED);
   return { model, description: `bench-seq2seq.ts, recurrent path '${path}'` };
@@ -69,6 +69,11 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
 function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
   switch (path) {
     case 'product':
+      return backend === 'tensorflow'
+        ? { fusedGates: true, inputProjection: 'inside BlockLSTMV2, whole sequence' }
+        : { fusedGates: true, inputProjection: 'one matmul for all steps' };
+    case 'product-stepwise':
+      return { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'unrolled':
       return { fusedGates: false, inputProjection: 'one matmul for all steps' };
     case 'fused-cell':
@@ -213,6 +218,7 @@ async function main(argv: readonly string[]): Promise<void> {
       ? `${info.name} ${info.versions.backend}`
       : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernel fixes: ${info.wasm.kernelFixes.join('; ')}`;
   for (const path of paths) {
+    setFusedRecurrence(path === 'product-stepwise' ? 'off' : 'auto');
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }
