@@ -11,6 +11,14 @@ npx tsc -p tsconfig.json
 echo "== tests (vitest: unit, slow, nx)"
 npx vitest run "$@"
 
+# The model and training suites run on cpu by default; rerun them on wasm, the backend most users without native
+# TensorFlow train on (its kernel fixes and fused kernels must stay correct there too).
+# (Skipped when arguments select a subset: `npm test -- packages/metrics`.)
+if [[ $# -eq 0 ]]; then
+  echo "== model and train suites on the wasm backend"
+  BPTT_BACKEND=wasm npx vitest run --project unit packages/models packages/train
+fi
+
 # CI also runs the model and training suites on native TensorFlow (built from the tensorflow-cpu wheel where
 # tfjs-node's own download is blocked). If that install cannot be done here, it says why and the wasm/cpu run stands.
 if [[ "${CI:-}" == "true" ]]; then
