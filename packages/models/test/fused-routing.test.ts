@@ -15,6 +15,7 @@ import {
   Seq2SeqModel,
   streamChunk,
   fusedRecurrence,
+  fusedRecurrenceFromEnv,
   setFusedRecurrence,
   type FusedRecurrence,
   type RecurrentState,
@@ -157,5 +158,14 @@ describe('language model chunks (TBPTT with a carried state)', () => {
       expect(a.length).toBe(4);
       a.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - (b[i]?.[j] as number))).toBeLessThan(1e-5)));
     }
+  });
+});
+
+describe('BPTT_FUSED_RECURRENCE', () => {
+  it('reads auto, always and off, defaults to auto, and rejects anything else by name and value', () => {
+    expect(fusedRecurrenceFromEnv({})).toBe('auto');
+    expect(fusedRecurrenceFromEnv({ BPTT_FUSED_RECURRENCE: 'off' })).toBe('off');
+    expect(fusedRecurrenceFromEnv({ BPTT_FUSED_RECURRENCE: 'always' })).toBe('always');
+    expect(() => fusedRecurrenceFromEnv({ BPTT_FUSED_RECURRENCE: 'fast' })).toThrow(/BPTT_FUSED_RECURRENCE: expected one of auto, always, off, got "fast"/);
   });
 });

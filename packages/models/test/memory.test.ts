@@ -60,7 +60,7 @@ describe('no tensor leaks', () => {
     const lm = new RecurrentLanguageModel({ config: { embeddingDim: 4, hiddenDim: 6, layers: 2, cell: 'gru' }, inputVocabSize: 12, seed: 1 });
     const batch = makeSeq2SeqBatch(split, [0, 1, 2, 3]);
     const stream = { source: randomIds(createRng('s'), 1, 0, 11, 60, 60)[0] as number[], target: randomIds(createRng('t'), 1, 0, 11, 60, 60)[0] as number[] };
-    // One warm-up pass fills the native kernels' per-size constants (three [H] peephole zeros), kept by design.
+    // One warm-up pass fills the native kernels' per-size constants (kept zeros, see native/lstm-block.ts), kept by design.
     predictTeacherForced(model, batch);
     const before = tf.memory().numTensors;
     greedyDecode(model, batch.source, batch.sourceMask, { maxLength: 6 });

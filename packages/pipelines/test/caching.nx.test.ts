@@ -95,6 +95,9 @@ describe('nx caching contract on pipelines:smoke', () => {
     expect(run.status, run.output).toBe(0);
     expect(run.executed).toEqual(ALL_SMOKE_TASKS);
     expect(existsSync(join(root, 'informes/smoke/README.md'))).toBe(true);
+    // Every run records the backend and the fused-recurrence policy it trained under.
+    const summary = JSON.parse(readFileSync(join(root, 'artifacts/smoke/runs/lstm/train/summary.json'), 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ backend: 'cpu', fusedRecurrence: 'auto' });
     coldArtifacts = { ...snapshot('artifacts/smoke'), ...snapshot('informes/smoke') };
   });
 

@@ -26,6 +26,7 @@ describe('buildPipelineGraph', () => {
     expect(train.inputs).toContainEqual({ dependentTasksOutputFiles: '**/*', transitive: false });
     expect(train.inputs).toContain('{workspaceRoot}/packages/models/src/**/*');
     expect(train.inputs).toContainEqual({ env: 'BPTT_BACKEND' });
+    expect(train.inputs).toContainEqual({ env: 'BPTT_FUSED_RECURRENCE' });
     expect(train.outputs).toEqual(['{workspaceRoot}/artifacts/demo/runs/a/train']);
     const synthesize = graph.projects[`${E}/demo/datasets/rev`]!.targets['synthesize']!;
     expect(synthesize.inputs).not.toContain('{workspaceRoot}/packages/models/src/**/*');

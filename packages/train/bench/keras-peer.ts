@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { BenchConfig } from './configs.ts';
-import { PEAK_RSS_WRAPPER } from './torch-peer.ts';
+import { runPeerScript, sizeArgs } from './torch-peer.ts';
 
 export const KERAS_SCRIPT = resolve(import.meta.dirname, 'peers', 'keras_seq2seq.py');
 
@@ -31,19 +31,8 @@ export function kerasAvailability(): KerasAvailability {
 }
 
 export function runKerasPeer(config: BenchConfig, options: { steps: number; warmup: number; threads: number; timeoutMs: number }): KerasResult {
-  const args = [
-    '-c', PEAK_RSS_WRAPPER, 'wall', KERAS_SCRIPT,
-    '--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T),
-    '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads),
-  ];
-  const run = spawnSync('python3', args, { encoding: 'utf8', timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 });
-  const line = run.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
-  const rss = run.stdout?.split('\n').find((l) => l.startsWith('PEAK_RSS_KIB '));
-  if (run.status !== 0 || line === undefined || rss === undefined) {
-    const why = run.error?.message ?? run.stderr?.trim().split('\n').slice(-3).join(' | ') ?? `exit ${run.status}`;
-    throw new Error(`Keras peer (${config.name}) failed: ${why}`);
-  }
-  const result = JSON.parse(line.slice('RESULT '.length)) as { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
+  const args = [...sizeArgs(config), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads)];
+  const { result, peakRssMiB } = runPeerScript(`Keras peer (${config.name})`, 'wall', KERAS_SCRIPT, args, options.timeoutMs);
   return {
     config: config.name,
     version: result.torch,
@@ -52,6 +41,6 @@ export function runKerasPeer(config: BenchConfig, options: { steps: number; warm
     tokensPerSecond: result.tokens_per_s,
     firstLoss: result.first_loss,
     lastLoss: result.last_loss,
-    peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+    peakRssMiB,
   };
 }

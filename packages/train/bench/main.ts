@@ -109,40 +109,47 @@ function pathsFor(backend: Backend, options: Options): BenchPath[] {
 
 type ChildOutcome = { readonly results: CaseResult[] } | { readonly unavailable: string } | { readonly failed: string };
 
+/** A bench child process (node + tsx on our sources): its stdout lines, and why it failed when it did. */
+function runBenchScript(script: string, args: readonly string[], timeoutMs: number): { lines: string[]; failure: string | undefined } {
+  const child = spawnSync(process.execPath, ['--conditions=@bptt/source', '--import', 'tsx', script, ...args], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const stderr = (child.stderr ?? '').split('\n').filter((l) => /error|Error|throw/.test(l)).slice(0, 3).join(' | ');
+  return { lines: (child.stdout ?? '').split('\n'), failure: child.status === 0 ? undefined : (child.error?.message ?? (stderr || `exit code ${child.status}`)) };
+}
+
+/** The payloads of `PREFIX {json}` lines, or the reason a backend is unavailable (`UNAVAILABLE reason`). */
+function parseLines<T>(lines: readonly string[], prefix: string): { payloads: T[]; unavailable: string | undefined } {
+  const unavailable = lines.find((l) => l.startsWith('UNAVAILABLE '))?.slice('UNAVAILABLE '.length);
+  const payloads = lines.filter((l) => l.startsWith(`${prefix} `)).map((l) => JSON.parse(l.slice(prefix.length + 1)) as T);
+  return { payloads, unavailable };
+}
+
 function runChild(backend: Backend, config: BenchConfig, paths: readonly BenchPath[], options: Options): ChildOutcome {
   // --quick only checks that the slow cpu fallback trains: one step, no warm-up.
   const [warmup, steps] = options.quick && backend === 'cpu' ? [0, 1] : [options.warmup, options.steps];
   const args = [
-    '--conditions=@bptt/source', '--import', 'tsx', RUN_CASE,
     '--backend', backend, '--config', config.name, '--paths', paths.join(','),
     '--warmup', String(warmup), '--steps', String(steps), '--max-seconds', String(options.maxSeconds),
   ];
   // Generous: the budget inside the child ends timing; this only catches a hung process.
   const timeout = paths.length * (4 * options.maxSeconds + 300) * 1000;
-  const child = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout, maxBuffer: 64 * 1024 * 1024 });
-  const lines = (child.stdout ?? '').split('\n');
-  const unavailable = lines.find((l) => l.startsWith('UNAVAILABLE '));
-  if (unavailable !== undefined) return { unavailable: unavailable.slice('UNAVAILABLE '.length) };
-  const results = lines.filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice('RESULT '.length)) as CaseResult);
-  if (child.status !== 0 || results.length === 0) {
-    const stderr = (child.stderr ?? '').split('\n').filter((l) => /error|Error|throw/.test(l)).slice(0, 3).join(' | ');
-    return { failed: child.error?.message ?? (stderr || `exit code ${child.status}`) };
-  }
+  const { lines, failure } = runBenchScript(RUN_CASE, args, timeout);
+  const { payloads: results, unavailable } = parseLines<CaseResult>(lines, 'RESULT');
+  if (unavailable !== undefined) return { unavailable };
+  if (failure !== undefined || results.length === 0) return { failed: failure ?? 'no RESULT line' };
   return { results };
 }
 
 function runFloors(backend: Backend, config: BenchConfig): Floors | string {
-  const child = spawnSync(process.execPath, ['--conditions=@bptt/source', '--import', 'tsx', FLOORS, '--backend', backend, '--config', config.name], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
-  const lines = (child.stdout ?? '').split('\n');
-  const unavailable = lines.find((l) => l.startsWith('UNAVAILABLE '));
-  if (unavailable !== undefined) return unavailable.slice('UNAVAILABLE '.length);
-  const line = lines.find((l) => l.startsWith('FLOORS '));
-  if (child.status !== 0 || line === undefined) return `failed: ${child.error?.message ?? (child.stderr ?? '').trim().split('\n').slice(-2).join(' | ')}`;
-  return JSON.parse(line.slice('FLOORS '.length)) as Floors;
+  const { lines, failure } = runBenchScript(FLOORS, ['--backend', backend, '--config', config.name], 600_000);
+  const { payloads, unavailable } = parseLines<Floors>(lines, 'FLOORS');
+  if (unavailable !== undefined) return unavailable;
+  const floors = payloads[0];
+  return failure === undefined && floors !== undefined ? floors : `failed: ${failure ?? 'no FLOORS line'}`;
 }
 
 function say(text: string): void {

@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
-import { BackendUnavailableError, makeSeq2SeqBatch, Seq2SeqModel, setFusedRecurrence, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
+import { BackendUnavailableError, makeSeq2SeqBatch, Seq2SeqModel, fusedRecurrenceFromEnv, setFusedRecurrence, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
 import {
   clipGradients,
   createOptimizer,
@@ -218,7 +218,8 @@ async function main(argv: readonly string[]): Promise<void> {
       ? `${info.name} ${info.versions.backend}`
       : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernel fixes: ${info.wasm.kernelFixes.join('; ')}`;
   for (const path of paths) {
-    setFusedRecurrence(path === 'product-stepwise' ? 'off' : 'auto');
+    // product-stepwise forces the per-step route; every other path runs as the user's environment says.
+    setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

@@ -41,12 +41,11 @@ export function torchAvailability(script: string): TorchAvailability {
   }
 }
 
-
 // Runs the peer in-process under runpy, then prints the interpreter's peak RSS (ru_maxrss is KiB on Linux), so
 // the peer's memory is measured the same way as ours without changing its script. With 'cpu' as first argument
 // the peer's step timer (time.perf_counter) reads process CPU time instead: a figure that other load on the
 // machine barely moves, comparable with our single-threaded backends' CPU time per step.
-export const PEAK_RSS_WRAPPER = [
+const PEAK_RSS_WRAPPER = [
   'import resource, runpy, sys, time',
   "if sys.argv[1] == 'cpu': time.perf_counter = time.process_time",
   'script = sys.argv[2]',
@@ -55,21 +54,35 @@ export const PEAK_RSS_WRAPPER = [
   "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
 ].join('\n');
 
-export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, clock: 'wall' | 'cpu', options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
-  const args = [
-    '-c', PEAK_RSS_WRAPPER, clock, script,
-    '--mode', mode,
-    '--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T),
-    '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(clock === 'cpu' ? 1 : options.threads),
-  ];
-  const run = spawnSync('python3', args, { encoding: 'utf8', timeout: options.timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+/** The `RESULT {json}` line every peer prints (torch_seq2seq.py's format), and the wrapper's peak RSS. */
+export interface PeerOutput {
+  readonly result: { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
+  readonly peakRssMiB: number;
+}
+
+/** Runs a Python peer under PEAK_RSS_WRAPPER and parses its RESULT line; throws with the peer's last stderr lines. */
+export function runPeerScript(label: string, clock: 'wall' | 'cpu', script: string, args: readonly string[], timeoutMs: number): PeerOutput {
+  const run = spawnSync('python3', ['-c', PEAK_RSS_WRAPPER, clock, script, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
   const line = run.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
   const rss = run.stdout?.split('\n').find((l) => l.startsWith('PEAK_RSS_KIB '));
   if (run.status !== 0 || line === undefined || rss === undefined) {
     const why = run.error?.message ?? run.stderr?.trim().split('\n').slice(-3).join(' | ') ?? `exit ${run.status}`;
-    throw new Error(`PyTorch peer (${mode}, ${clock}, ${config.name}) failed: ${why}`);
+    throw new Error(`${label} failed: ${why}`);
   }
-  const result = JSON.parse(line.slice('RESULT '.length)) as { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
+  return {
+    result: JSON.parse(line.slice('RESULT '.length)) as PeerOutput['result'],
+    peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+  };
+}
+
+/** torch_seq2seq.py's size flags for a bench config. */
+export function sizeArgs(config: BenchConfig): string[] {
+  return ['--B', String(config.B), '--H', String(config.H), '--E', String(config.E), '--V', String(config.V), '--T', String(config.T)];
+}
+
+export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, clock: 'wall' | 'cpu', options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
+  const args = ['--mode', mode, ...sizeArgs(config), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(clock === 'cpu' ? 1 : options.threads)];
+  const { result, peakRssMiB } = runPeerScript(`PyTorch peer (${mode}, ${clock}, ${config.name})`, clock, script, args, options.timeoutMs);
   return {
     mode,
     clock,
@@ -80,7 +93,7 @@ export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMod
     tokensPerSecond: result.tokens_per_s,
     firstLoss: result.first_loss,
     lastLoss: result.last_loss,
-    peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+    peakRssMiB,
   };
 }
 

@@ -37,18 +37,26 @@ export const NATIVE_LSTM_CELL_GRAD = 'BpttNativeLstmBlockCellGrad';
 export const NATIVE_LSTM_SEQUENCE = 'BpttNativeBlockLstmV2';
 export const NATIVE_LSTM_SEQUENCE_GRAD = 'BpttNativeBlockLstmGradV2';
 
-const peepholeCache = new Map<number, tf.Tensor[]>();
+const keptZerosCache = new Map<string, tf.Tensor>();
 
 /**
- * Zero peephole weights (wci, wcf, wco), inputs of TF's LSTM kernels even with use_peephole = false. Made once per
- * hidden size and kept (three [H] tensors), since creating them per call costs more than a small kernel itself.
+ * A zero tensor of this shape, made once and kept: TF's LSTM kernels take inputs that only have to exist (unused
+ * peephole weights) or only have to have a shape (see the gate gradient below), and creating them per call costs
+ * more than a small kernel itself. Never written to, so one tensor can stand in for several inputs.
  */
+function keptZeros(shape: number[]): tf.Tensor {
+  const key = shape.join('x');
+  const cached = keptZerosCache.get(key);
+  if (cached !== undefined && !cached.isDisposed) return cached;
+  const made = tf.keep(tf.zeros(shape));
+  keptZerosCache.set(key, made);
+  return made;
+}
+
+/** Zero peephole weights (wci, wcf, wco): inputs of TF's LSTM kernels even with use_peephole = false. */
 function peepholeZeros(H: number): tf.Tensor[] {
-  const cached = peepholeCache.get(H);
-  if (cached !== undefined && cached.every((t) => !t.isDisposed)) return cached;
-  const zeros = tf.tidy(() => [tf.zeros([H]), tf.zeros([H]), tf.zeros([H])]).map((t) => tf.keep(t));
-  peepholeCache.set(H, zeros);
-  return zeros;
+  const zeros = keptZeros([H]);
+  return [zeros, zeros, zeros];
 }
 
 /** Calls `run` with the peephole zeros and, for the sequence kernels, the int64 seq_len_max (disposed after). */
@@ -269,21 +277,6 @@ export function nativeLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tenso
 }
 
 /**
- * Constants the gate gradient below passes only for their shapes, made once per size and kept: LSTMBlockCellGrad
- * checks x [B, I], w [I + H, 4H] and b [4H] but never reads them (its math uses only the gate activations).
- */
-const shapeOnly = new Map<string, tf.Tensor>();
-
-function shapeOnlyZeros(shape: number[]): tf.Tensor {
-  const key = shape.join('x');
-  const cached = shapeOnly.get(key);
-  if (cached !== undefined && !cached.isDisposed) return cached;
-  const made = tf.keep(tf.zeros(shape));
-  shapeOnly.set(key, made);
-  return made;
-}
-
-/**
  * The fused gate kernel's gradient (LSTM_GATES_GRAD, fused/lstm-gates.ts) on the native backend as TensorFlow's
  * LSTMBlockCellGrad: one kernel instead of the ~25 composed ops, plus a split of the saved activations and the
  * reorder of its gate gradients from TF's (i, ci, f, o) to our (i, f, g, o). Replaces the composite registered for
@@ -296,9 +289,11 @@ function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.T
   return tf.tidy(() => {
     const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[];
     const [wci, wcf, wco] = peepholeZeros(H);
-    const x = shapeOnlyZeros([B, 0]);
-    const w = shapeOnlyZeros([H, 4 * H]);
-    const b = shapeOnlyZeros([4 * H]);
+    // LSTMBlockCellGrad checks x [B, I], w [I + H, 4H] and b [4H] but never reads them: its math uses only the gate
+    // activations, so shape-only zeros (I = 0) stand in.
+    const x = keptZeros([B, 0]);
+    const w = keptZeros([H, 4 * H]);
+    const b = keptZeros([4 * H]);
     // Inputs: x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, cs_grad, h_grad. cs is unused by the
     // gradient (co = tanh(cs) is), so tc stands in; h_prev only has to be [B, H].
     const outs = backend.executeMultipleOutputs(

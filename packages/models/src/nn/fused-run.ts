@@ -18,7 +18,7 @@ import { nativeLstmSequence } from '../native/lstm-block.ts';
 import { NATIVE_BACKEND_NAME } from '../native/load.ts';
 import { detach } from './detach.ts';
 import { fusedRecurrence } from './fusion-policy.ts';
-import type { CellState, PreparedRecurrence, RecurrentCell } from './recurrent-cell.ts';
+import type { CellState, RecurrenceWeights, RecurrentCell } from './recurrent-cell.ts';
 import type { SequenceRunResult } from './run-sequence.ts';
 
 export interface FusedRunOptions {
@@ -32,22 +32,20 @@ export interface FusedRunOptions {
 /** Whether this layer's run can be one kernel under the current policy and backend. */
 export function canRunFused(
   cell: RecurrentCell,
-  rec: PreparedRecurrence,
-  options: FusedRunOptions & { readonly probes?: unknown; readonly stepMasks?: readonly (tf.Tensor2D | undefined)[] },
+  rec: RecurrenceWeights,
+  options: FusedRunOptions & { readonly probes?: unknown },
 ): boolean {
   const policy = fusedRecurrence();
   if (policy === 'off') return false;
   if (policy === 'auto' && tf.getBackend() !== NATIVE_BACKEND_NAME) return false;
   if (cell.type !== 'lstm' || rec.hiddenMask !== undefined || options.probes !== undefined) return false;
-  // Step masks without host-side lengths cannot be turned into a permutation (the caller must say the lengths).
-  if (options.stepMasks?.some((m) => m !== undefined) === true && options.lengths === undefined) return false;
   // keepStates lists states in processing order; padded or reversed runs would need their own bookkeeping.
   if (options.keepStates === true && (options.reverse === true || options.lengths !== undefined)) return false;
   return true;
 }
 
 /** x: the layer's input [T, B, in] (dropout already applied); returns what `runSequence` returns. */
-export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellState, rec: PreparedRecurrence, options: FusedRunOptions = {}): SequenceRunResult {
+export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellState, rec: RecurrenceWeights, options: FusedRunOptions = {}): SequenceRunResult {
   const [T, B] = x.shape;
   const lengths = padded(options.lengths, T, B, cell.name);
   const reverse = options.reverse === true;
@@ -92,7 +90,7 @@ export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellS
 }
 
 /** The backend's sequence kernel over steps in processing order: every step's h and c, [T, B, H] each. */
-function sequenceKernel(cell: RecurrentCell, x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, rec: PreparedRecurrence): { h: tf.Tensor3D; c: tf.Tensor3D } {
+function sequenceKernel(cell: RecurrentCell, x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, rec: RecurrenceWeights): { h: tf.Tensor3D; c: tf.Tensor3D } {
   if (tf.getBackend() === NATIVE_BACKEND_NAME) {
     // BlockLSTMV2 does the input projection itself, from [x, h] and [W_ih; W_hh].
     return nativeLstmSequence(x, h0, c0, { kernel: cell.W_ih as tf.Tensor2D, recurrentKernel: rec.W_hh, bias: cell.b_ih as tf.Tensor1D });

@@ -17,12 +17,16 @@ export interface CellState {
 }
 
 /** Per-forward-pass recurrent weights (DropConnect already applied) and hidden-state dropout mask. */
-export interface PreparedRecurrence {
+export interface RecurrenceWeights {
   readonly W_hh: tf.Tensor2D;
-  /** W_hh transposed once per pass, for the backward pass's dh = dy W_hhᵀ (see recurrent-matmul.ts). */
-  readonly W_hhT: tf.Tensor2D;
   readonly hiddenMask: tf.Tensor2D | undefined;
   readonly site: string;
+}
+
+/** What the step-by-step loop needs on top: W_hhᵀ (a fused sequence kernel transposes inside, so it skips this). */
+export interface PreparedRecurrence extends RecurrenceWeights {
+  /** W_hh transposed once per pass, for the backward pass's dh = dy W_hhᵀ (see recurrent-matmul.ts). */
+  readonly W_hhT: tf.Tensor2D;
 }
 
 export class RecurrentCell {
@@ -60,17 +64,20 @@ export class RecurrentCell {
   }
 
   /** Draws this pass's DropConnect mask on W_hh (AWD-LSTM weight drop) and the variational mask on h. */
-  prepare(masks: DropoutMasks, batchSize: number): PreparedRecurrence {
+  prepareWeights(masks: DropoutMasks, batchSize: number): RecurrenceWeights {
     const G = this.gates;
     const H = this.hiddenDim;
     const dropConnect = masks.weightDrop(`${this.name}.W_hh`, H, G * H);
-    const W_hh = masks.apply(`${this.name}.W_hh`, 'all', this.W_hh as tf.Tensor2D, dropConnect);
     return {
-      W_hh,
-      W_hhT: tf.transpose(W_hh),
+      W_hh: masks.apply(`${this.name}.W_hh`, 'all', this.W_hh as tf.Tensor2D, dropConnect),
       hiddenMask: masks.variational(`${this.name}.hidden`, batchSize, H),
       site: `${this.name}.hidden`,
     };
+  }
+
+  /** `prepareWeights` plus W_hhᵀ, for running step by step. */
+  prepare(masks: DropoutMasks, batchSize: number): PreparedRecurrence {
+    return forSteps(this.prepareWeights(masks, batchSize));
   }
 
   zeroState(batchSize: number): CellState {
@@ -87,6 +94,10 @@ export class RecurrentCell {
     }
     return { h: gruStep(xProj, hIn, state.h, rec.W_hh, this.b_hh as tf.Tensor1D, rec.W_hhT) };
   }
+}
+
+export function forSteps(weights: RecurrenceWeights): PreparedRecurrence {
+  return { ...weights, W_hhT: tf.transpose(weights.W_hh) };
 }
 
 /** [h0, c0, h1, c1, ...] (LSTM) or [h0, h1, ...] (GRU): the contract's RecurrentState layout. */

@@ -7,9 +7,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { CellType } from '../config.ts';
 import type { DropoutMasks } from './dropout.ts';
+import type { Padding } from './padding.ts';
 import type { Parameters } from './parameters.ts';
 import { canRunFused, runFusedLstm } from './fused-run.ts';
-import { RecurrentCell, type CellState } from './recurrent-cell.ts';
+import { forSteps, RecurrentCell, type CellState } from './recurrent-cell.ts';
 import { runSequence, type SequenceRunOptions, type SequenceRunResult } from './run-sequence.ts';
 
 export interface StackLayer {
@@ -20,9 +21,8 @@ export interface StackLayer {
 export interface StackRunOptions {
   /** Initial state per layer of the forward direction (the backward direction starts at zero). Default zeros. */
   readonly initial?: readonly CellState[];
-  readonly stepMasks?: readonly (tf.Tensor2D | undefined)[];
-  /** Real length of each row when `stepMasks` mark right padding: lets a padded layer run as one fused kernel. */
-  readonly lengths?: readonly number[];
+  /** Padded rows (the encoder's source): carried through step by step, or handled by lengths in a fused kernel. */
+  readonly padding?: Padding;
   readonly gradientStart?: number;
   /** Zero probes per position for the top layer: [B, H], or [B, 2H] (forward half, backward half) if bidirectional. */
   readonly probes?: readonly tf.Tensor2D[];
@@ -83,8 +83,7 @@ export class RecurrentStack {
       const inputMask = masks.variational(`${this.name}.l${l}.input`, B, inDim);
       const xIn = masks.apply(`${this.name}.l${l}.input`, 'all', x, (inputMask === undefined ? undefined : tf.reshape(inputMask, [1, B, inDim])));
       const common = {
-        stepMasks: options.stepMasks,
-        lengths: options.lengths,
+        padding: options.padding,
         gradientStart: options.gradientStart,
         keepStates: options.keepStates,
       };
@@ -127,13 +126,15 @@ export class RecurrentStack {
     x: tf.Tensor3D, // [T, B, in], dropout applied
     initial: CellState,
     masks: DropoutMasks,
-    options: SequenceRunOptions & { readonly lengths?: readonly number[] },
+    options: Omit<SequenceRunOptions, 'stepMasks'> & { readonly padding?: Padding | undefined },
   ): SequenceRunResult {
     const [T, B, inDim] = x.shape;
-    const rec = cell.prepare(masks, B);
-    if (canRunFused(cell, rec, options)) return runFusedLstm(cell, x, initial, rec, options);
+    const weights = cell.prepareWeights(masks, B);
+    const { padding, ...rest } = options;
+    const lengths = padding?.fusedLengths;
+    if (lengths !== null && canRunFused(cell, weights, { ...rest, lengths })) return runFusedLstm(cell, x, initial, weights, { ...rest, lengths });
     const projected = tf.unstack(tf.reshape(cell.projectInput(tf.reshape(x, [T * B, inDim])), [T, B, -1])) as tf.Tensor2D[];
-    return runSequence(cell, projected, initial, rec, masks, options);
+    return runSequence(cell, projected, initial, forSteps(weights), masks, { ...rest, stepMasks: padding?.stepMasks() });
   }
 
   private splitProbes(

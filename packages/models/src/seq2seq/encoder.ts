@@ -9,6 +9,7 @@ import { Embedding } from '../nn/embedding.ts';
 import { Linear } from '../nn/linear.ts';
 import type { Parameters } from '../nn/parameters.ts';
 import type { CellState } from '../nn/recurrent-cell.ts';
+import { Padding } from '../nn/padding.ts';
 import { RecurrentStack } from '../nn/recurrent-stack.ts';
 
 export interface EncoderOutput {
@@ -63,20 +64,15 @@ export class Encoder {
   }
 
   encode(source: tf.Tensor2D, sourceMask: tf.Tensor2D, masks: DropoutMasks, options: EncodeOptions = {}): EncoderOutput {
-    const [B, S] = source.shape;
+    const S = source.shape[1];
     // One read of the mask per batch (not per step): which positions hold padding in some row.
-    const { lengths, rightPadded } = readLengths(sourceMask);
-    const shortest = Math.min(...lengths);
-    const columns = shortest < S ? (tf.unstack(tf.transpose(sourceMask)) as tf.Tensor1D[]) : [];
-    const stepMasks = columns.map((col, t) => (t < shortest ? undefined : (tf.reshape(col, [B, 1]) as tf.Tensor2D)));
+    const padding = Padding.read(sourceMask);
 
     const table = this.embedding.table(masks);
     const embedded = Embedding.lookup(table, tf.transpose(source)) as tf.Tensor3D; // [S, B, E]
     const window = options.gradientWindow;
     const run = this.stack.run(embedded, masks, {
-      stepMasks,
-      // Right padding lets a fused sequence kernel stand in for the carry-through steps (fused-run.ts).
-      lengths: rightPadded && shortest >= 1 && shortest < S ? lengths : undefined,
+      padding,
       gradientStart: window === undefined ? undefined : Math.max(0, S - window),
       probes: options.probes,
     });
@@ -87,7 +83,7 @@ export class Encoder {
       rows = this.config.bridge === 'sum' ? rows.map((f, t) => tf.add(f, bwd[t] as tf.Tensor2D)) : rows.map((f, t) => tf.concat([f, bwd[t] as tf.Tensor2D], 1));
     }
     const memory = tf.stack(rows, 1) as tf.Tensor3D; // [B, S, Dm]
-    return { memory, sourceMask, decoderInit: this.bridge(run.finalForward, run.finalBackward), lengths };
+    return { memory, sourceMask, decoderInit: this.bridge(run.finalForward, run.finalBackward), lengths: padding.lengths };
   }
 
   private bridge(forward: CellState[], backward: CellState[] | undefined): CellState[] {
@@ -102,25 +98,4 @@ export class Encoder {
       return { h, c: (this.bridgeC[l] as Linear).apply(tf.concat([f.c, b.c], 1)) };
     });
   }
-}
-
-/** Real length of each row of a [B, S] 0/1 mask, and whether every row is 1…1 0…0 (padding only at the end). */
-function readLengths(sourceMask: tf.Tensor2D): { lengths: number[]; rightPadded: boolean } {
-  const [B, S] = sourceMask.shape;
-  const values = sourceMask.dataSync();
-  const lengths: number[] = [];
-  let rightPadded = true;
-  for (let b = 0; b < B; b++) {
-    let n = 0;
-    let ended = false;
-    for (let t = 0; t < S; t++) {
-      const real = (values[b * S + t] as number) > 0.5;
-      if (real) {
-        n++;
-        if (ended) rightPadded = false;
-      } else ended = true;
-    }
-    lengths.push(n);
-  }
-  return { lengths, rightPadded };
 }
