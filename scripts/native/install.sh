@@ -67,6 +67,7 @@ if [[ $mode == verify ]]; then
 fi
 if [[ $mode == uninstall ]]; then
   remove_from_node_modules
+  rm -rf "$REPO/packages/models/native/page-release/build"
   log "removed the native backend from node_modules (the cache in $CACHE stays; delete it to free disk)"
   exit 0
 fi
@@ -74,6 +75,10 @@ fi
 # One install at a time: CI and a developer sharing a checkout must not interleave two builds.
 exec 9>"$CACHE/.install.lock"
 flock -n 9 || die "another native:install is running (lock $CACHE/.install.lock)"
+
+# The page-release addon gives back the ~130 MiB that loading libtensorflow_cc leaves resident. Optional and
+# independent of TensorFlow: it reports and carries on when it cannot build.
+bash "$REPO/scripts/native/page-release.sh"
 
 if [[ $mode == install ]] && verify 2>/dev/null; then
   log "already installed; nothing to do (--force rebuilds)"

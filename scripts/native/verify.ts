@@ -35,5 +35,5 @@ if (Math.abs(first - expected) > 1e-6) fail(`BlockLSTMV2 gave h_0 = ${first}, ex
 
 process.stdout.write(
   `native:verify: ok: backend tensorflow, libtensorflow ${status.tensorflowVersion}, ` +
-    `@tensorflow/tfjs-node ${status.tfjsNodeVersion}, fused kernels run\n`,
+    `@tensorflow/tfjs-node ${status.tfjsNodeVersion}, fused kernels run; load-time pages: ${status.loadPages.detail}\n`,
 );

@@ -4,6 +4,7 @@ export * from './config.ts';
 export { initBackend, backendChoiceFromEnv, BackendUnavailableError, BACKEND_CHOICES } from './backend/init-backend.ts';
 export type { BackendChoice, BackendName, BackendInfo, BackendAttempt } from './backend/init-backend.ts';
 export { registerWasmKernelFixes, WASM_KERNEL_FIXES } from './backend/wasm-kernels.ts';
+export { wasmThreadsFromEnv, MAX_WASM_THREADS } from './backend/wasm-threads.ts';
 export { ensureGradientsRegistered } from './backend/gradients.ts';
 
 export { PAD_ID, BOS_ID, EOS_ID, UNK_ID } from './batch/special-tokens.ts';

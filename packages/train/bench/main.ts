@@ -21,12 +21,15 @@
  *   --no-keras           skip the Keras peer (peers/keras_seq2seq.py; runs when python3 imports tensorflow + keras)
  *   --no-floors          skip the floors (floors.ts: dispatch, recurrent matmuls, BlockLSTM kernels, loaded RSS)
  *   --torch-script <p>   the peer (default ../shared/bench/torch_seq2seq.py from the repository root)
+ *   --wasm-threads N     BPTT_WASM_THREADS for the wasm cases: 1..8 or auto (default auto, one per vCPU: the
+ *                        cases run one at a time, and PyTorch and TensorFlow use every core too)
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { stableStringify } from '@bptt/data';
+import { wasmThreadsFromEnv } from '@bptt/models';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
 import { floorsTable, profileTable, resultsTable, table, targetChecks } from './report.ts';
 import { BENCH_PATHS, type BenchPath, type CaseResult } from './cases.ts';
@@ -53,6 +56,7 @@ interface Options {
   readonly keras: boolean;
   readonly floors: boolean;
   readonly torchScript: string;
+  readonly wasmThreads: string;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -79,7 +83,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative integer, got '${raw}'`);
     return n;
   };
-  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'no-keras', 'no-floors', 'torch-script']);
+  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'no-keras', 'no-floors', 'torch-script', 'wasm-threads']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.slice(2))) throw new Error(`bench: unknown option ${arg} (see the top of packages/train/bench/main.ts)`);
   }
@@ -98,7 +102,16 @@ function parseOptions(argv: readonly string[]): Options {
     keras: !argv.includes('--no-keras'),
     floors: !argv.includes('--no-floors'),
     torchScript: resolve(value('torch-script') ?? defaultTorchScript(REPO_ROOT)),
+    wasmThreads: wasmThreadsOption(value('wasm-threads') ?? 'auto'),
   };
+}
+
+function wasmThreadsOption(raw: string): string {
+  try {
+    return String(wasmThreadsFromEnv({ BPTT_WASM_THREADS: raw }));
+  } catch (error) {
+    throw new Error(`bench: --wasm-threads: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 function pathsFor(backend: Backend, options: Options): BenchPath[] {
@@ -110,9 +123,10 @@ function pathsFor(backend: Backend, options: Options): BenchPath[] {
 type ChildOutcome = { readonly results: CaseResult[] } | { readonly unavailable: string } | { readonly failed: string };
 
 /** A bench child process (node + tsx on our sources): its stdout lines, and why it failed when it did. */
-function runBenchScript(script: string, args: readonly string[], timeoutMs: number): { lines: string[]; failure: string | undefined } {
+function runBenchScript(script: string, args: readonly string[], timeoutMs: number, options: Options): { lines: string[]; failure: string | undefined } {
   const child = spawnSync(process.execPath, ['--conditions=@bptt/source', '--import', 'tsx', script, ...args], {
     cwd: REPO_ROOT,
+    env: { ...process.env, BPTT_WASM_THREADS: options.wasmThreads },
     encoding: 'utf8',
     timeout: timeoutMs,
     maxBuffer: 64 * 1024 * 1024,
@@ -137,15 +151,15 @@ function runChild(backend: Backend, config: BenchConfig, paths: readonly BenchPa
   ];
   // Generous: the budget inside the child ends timing; this only catches a hung process.
   const timeout = paths.length * (4 * options.maxSeconds + 300) * 1000;
-  const { lines, failure } = runBenchScript(RUN_CASE, args, timeout);
+  const { lines, failure } = runBenchScript(RUN_CASE, args, timeout, options);
   const { payloads: results, unavailable } = parseLines<CaseResult>(lines, 'RESULT');
   if (unavailable !== undefined) return { unavailable };
   if (failure !== undefined || results.length === 0) return { failed: failure ?? 'no RESULT line' };
   return { results };
 }
 
-function runFloors(backend: Backend, config: BenchConfig): Floors | string {
-  const { lines, failure } = runBenchScript(FLOORS, ['--backend', backend, '--config', config.name], 600_000);
+function runFloors(backend: Backend, config: BenchConfig, options: Options): Floors | string {
+  const { lines, failure } = runBenchScript(FLOORS, ['--backend', backend, '--config', config.name], 600_000, options);
   const { payloads, unavailable } = parseLines<Floors>(lines, 'FLOORS');
   if (unavailable !== undefined) return unavailable;
   const floors = payloads[0];
@@ -162,6 +176,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0] as number;
   const cores = availableParallelism();
   say(`bptt-lab bench${options.quick ? ' (--quick)' : ''}: node ${process.versions.node}, ${cores} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${loadBefore.toFixed(2)}`);
+  if (options.backends.includes('wasm')) say(`wasm: ${options.wasmThreads} thread(s) (--wasm-threads; BPTT_WASM_THREADS in the product, default 1)`);
   if (loadBefore > cores) say(`warning: the machine is busy (load ${loadBefore.toFixed(1)} on ${cores} cores); wall-clock figures will be low and noisy`);
 
   const torch = options.torch ? torchAvailability(options.torchScript) : ({ available: false, reason: 'skipped (--no-torch)' } as const);
@@ -234,7 +249,7 @@ async function main(): Promise<void> {
       for (const backend of options.backends) {
         if (unavailable.has(backend)) continue;
         say(`  measuring ${config.name} ${backend} floors (dispatch, recurrent matmuls${backend === 'tensorflow' ? ', BlockLSTM kernels' : ''}, loaded RSS) ...`);
-        const measured = runFloors(backend, config);
+        const measured = runFloors(backend, config, options);
         if (typeof measured === 'string') say(`  ${backend} floors: ${measured}`);
         else floors.push(measured);
       }

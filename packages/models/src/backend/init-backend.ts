@@ -9,7 +9,10 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradientsRegistered } from './gradients.ts';
 import { loadNativeTensorflow } from './native-loader.ts';
+import type { LoadPagesRelease } from '../native/load-pages.ts';
 import { registerWasmKernelFixes, WASM_KERNEL_FIXES } from './wasm-kernels.ts';
+import { registerThreadedWasm, wasmThreadsFromEnv } from './wasm-threads.ts';
+import { withoutAddedProcessHandlers } from './emscripten-handlers.ts';
 
 export const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -34,6 +37,10 @@ export interface BackendInfo {
     readonly simd: boolean;
     readonly multithread: boolean;
     readonly kernelFixes: readonly string[];
+  };
+  readonly native?: {
+    /** Whether libtensorflow's load-time pages were given back (native/load-pages.ts). */
+    readonly loadPages: LoadPagesRelease;
   };
 }
 
@@ -92,12 +99,16 @@ async function start(backend: BackendName): Promise<BackendAttempt> {
       const require = createRequire(import.meta.url);
       wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${path.sep}`);
       registerWasmKernelFixes();
+      await registerThreadedWasm(wasmThreadsFromEnv());
     } else {
       await import('@tensorflow/tfjs-backend-cpu');
     }
-    const ok = await tf.setBackend(backend);
+    const ok = await withoutAddedProcessHandlers(async () => {
+      const started = await tf.setBackend(backend);
+      if (started) await tf.ready();
+      return started;
+    });
     if (!ok || tf.getBackend() !== backend) return { backend, ok: false, detail: `tf.setBackend('${backend}') failed` };
-    await tf.ready();
     // Training needs gradients on every backend; registering them here means no caller can forget.
     await ensureGradientsRegistered();
     return { backend, ok: true, detail: 'started' };
@@ -129,5 +140,6 @@ async function describe(name: BackendName, requested: BackendChoice, reason: str
     return { name, requested, reason, attempts, versions: { ...versions, backend: cpu.version_cpu } };
   }
   const native = loadNativeTensorflow();
-  return { name, requested, reason, attempts, versions: { ...versions, backend: native.ok ? native.version : 'unknown' } };
+  if (!native.ok) return { name, requested, reason, attempts, versions: { ...versions, backend: 'unknown' } };
+  return { name, requested, reason, attempts, versions: { ...versions, backend: native.version }, native: { loadPages: native.loadPages } };
 }

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import { releaseLoadPages, type LoadPagesRelease } from './load-pages.ts';
 
 /** The name tfjs-node registers its backend under. */
 export const NATIVE_BACKEND_NAME = 'tensorflow';
@@ -17,6 +18,8 @@ export type NativeTensorflowStatus =
       /** Version of the libtensorflow the addon is linked against (the C API's TF_Version()). */
       readonly tensorflowVersion: string;
       readonly tfjsNodeVersion: string;
+      /** Whether the memory the library's loading left behind was given back (load-pages.ts). */
+      readonly loadPages: LoadPagesRelease;
     }
   | {
       readonly available: false;
@@ -71,5 +74,5 @@ function load(): NativeTensorflowStatus {
     };
   }
   const binding = (tf.findBackend(NATIVE_BACKEND_NAME) as unknown as { binding?: { TF_Version?: string } }).binding;
-  return { available: true, tensorflowVersion: binding?.TF_Version ?? 'unknown', tfjsNodeVersion };
+  return { available: true, tensorflowVersion: binding?.TF_Version ?? 'unknown', tfjsNodeVersion, loadPages: releaseLoadPages('libtensorflow') };
 }

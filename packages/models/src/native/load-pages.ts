@@ -1,0 +1,43 @@
+/**
+ * Gives back the memory libtensorflow's loading leaves behind. The tensorflow-cpu wheel's libtensorflow_cc.so.2
+ * exports every C++ symbol, so loading it makes the dynamic linker read ~100 MiB of symbol names, symbol tables
+ * and relocation records that nothing reads again; they stay resident and count in the process's RSS. The
+ * page-release addon (packages/models/native/page-release, built by `npm run native:install`) asks Linux to
+ * reclaim the library's read-only, non-executable pages (madvise MADV_PAGEOUT). Clean pages come back from the
+ * file if anything touches them again; nothing is discarded, so results cannot change.
+ *
+ * Optional: without the addon (not built, not Linux, kernel before 5.4) the library simply stays as loaded, and
+ * the reason is recorded. `BPTT_NATIVE_PAGE_RELEASE=off` skips it (the bench uses that to measure the gain).
+ */
+import { createRequire } from 'node:module';
+
+export interface LoadPagesRelease {
+  readonly released: boolean;
+  /** What was done, or why not. Stable for one installation (sizes of mappings, not of RSS). */
+  readonly detail: string;
+}
+
+interface PageReleaseAddon {
+  pageOutReadOnly(pathSubstring: string): { mappings: number; bytes: number; errno: number };
+}
+
+const ADDON = '../../native/page-release/build/Release/page_release.node';
+
+export function releaseLoadPages(library: string, env: NodeJS.ProcessEnv = process.env): LoadPagesRelease {
+  if (env['BPTT_NATIVE_PAGE_RELEASE'] === 'off') return { released: false, detail: 'skipped (BPTT_NATIVE_PAGE_RELEASE=off)' };
+  if (process.platform !== 'linux') return { released: false, detail: `not on Linux (${process.platform})` };
+  let addon: PageReleaseAddon;
+  try {
+    addon = createRequire(import.meta.url)(ADDON) as PageReleaseAddon;
+  } catch {
+    return { released: false, detail: 'the page-release addon is not built (`npm run native:install` builds it)' };
+  }
+  const { mappings, bytes, errno } = addon.pageOutReadOnly(library);
+  if (mappings === 0) {
+    return {
+      released: false,
+      detail: errno !== 0 ? `madvise(MADV_PAGEOUT) failed with errno ${errno} (Linux 5.4 or later is needed)` : `no read-only mapping of ${library} found`,
+    };
+  }
+  return { released: true, detail: `read-only pages of ${library} reclaimed after load (${mappings} mappings, ${Math.round(bytes / 2 ** 20)} MiB advised)` };
+}
