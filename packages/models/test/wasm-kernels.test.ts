@@ -111,6 +111,44 @@ describe('wasm kernels equal the cpu backend', () => {
     );
   });
 
+  it('GatherV2 by rows: any axis, float32 and int32 tables, repeated and 2-D indices', async () => {
+    const x = random([5, 4, 3]);
+    const ints = Array.from({ length: 5 * 4 * 3 }, (_, i) => i - 7);
+    expectClose(
+      await onBoth(() => {
+        const t = tf.tensor3d(x, [5, 4, 3]);
+        const n = tf.tensor3d(ints, [5, 4, 3], 'int32');
+        return [
+          tf.gather(t, tf.tensor1d([4, 0, 0, 2], 'int32')),
+          tf.gather(t, tf.tensor2d([[3, 1], [1, 0], [2, 2]], [3, 2], 'int32'), 1),
+          tf.gather(t, tf.tensor1d([2, 0], 'int32'), 2),
+          tf.gather(n, tf.tensor1d([1, 3], 'int32'), 1),
+          tf.gather(tf.tensor1d(x.slice(0, 6)), tf.tensor1d([5, 5, 0], 'int32')),
+        ];
+      }),
+      0,
+    );
+  });
+
+  it('GatherV2 rejects an index outside the table, naming it', async () => {
+    await initBackend('wasm');
+    const table = tf.zeros([3, 2]);
+    expect(() => tf.gather(table, tf.tensor1d([0, 3], 'int32'))).toThrow('GatherV2: the index value 3 is not in [0, 2]');
+    expect(() => tf.gather(table, tf.tensor1d([-1], 'int32'))).toThrow('GatherV2: the index value -1 is not in [0, 2]');
+    table.dispose();
+  });
+
+  it('Sum over leading axes (bias gradients), with and without keepDims; other reductions unchanged', async () => {
+    const x = random([6, 5, 4]);
+    expectClose(
+      await onBoth(() => {
+        const t = tf.tensor3d(x, [6, 5, 4]);
+        return [tf.sum(t, 0), tf.sum(t, [0, 1]), tf.sum(t, [1, 0], true), tf.sum(t, 0, true), tf.sum(t, 2), tf.sum(t), tf.sum(t, [0, 2]), tf.sum(tf.tensor2d(x.slice(0, 20), [4, 5]), 0)];
+      }),
+      1e-6,
+    );
+  });
+
   it('a whole seq2seq model: loss and every gradient agree', async () => {
     const split = { source: randomIds(rng, 4, 4, 11, 3, 7), target: randomIds(rng, 4, 4, 11, 2, 6) };
     const model = new Seq2SeqModel({ config: { embeddingDim: 8, hiddenDim: 12, layers: 2, bidirectional: true, attention: 'additive' }, sourceVocabSize: 12, targetVocabSize: 12, seed: 1 });

@@ -11,6 +11,12 @@
  * - Slice, SplitV, Unpack: the wasm Slice reads its input with `readSync`, which COPIES the whole input out of the
  *   heap for every slice; tf.unstack of [T, B, 4H] then costs T full copies (O(T²)) and every tf.split of the
  *   gates copies them four times. The replacements copy only the sliced elements, through heap views.
+ * - GatherV2 (every embedding lookup): the wasm kernel copies the indices out of the heap, checks them one closure
+ *   call at a time and then gathers element by element: 2.8 ms for 1,280 rows of 64 floats, 11.7 ms for 2,560 rows
+ *   of 128. The replacement copies whole rows through heap views (row memcpy).
+ * - Sum over leading axes (every bias gradient: a [B·T, 4H] gradient summed over rows): the wasm kernel first
+ *   transposes the input so the reduced axis is innermost, 6-8x slower than summing rows in place. The
+ *   replacement adds rows into the output in row order, in float32 (measured bit-identical to the wasm kernel).
  */
 import * as tf from '@tensorflow/tfjs-core';
 
@@ -27,6 +33,8 @@ export const WASM_KERNEL_FIXES = [
   'BatchMatMul transpose fast path',
   'Slice/SplitV/Unpack without whole-input copies',
   'Identity by reference count (no copy)',
+  'GatherV2 by row copies',
+  'Sum over leading axes without a transpose',
 ] as const;
 
 const BACKEND = 'wasm';
@@ -39,6 +47,8 @@ export function registerWasmKernelFixes(): void {
   registerTransposeFreeBatchMatMul();
   registerCopyFreeSlicing();
   registerSharedIdentity();
+  registerRowGather();
+  registerLeadingAxisSum();
   registered = true;
 }
 
@@ -200,5 +210,68 @@ function registerSharedIdentity(): void {
       (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
       return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
+  });
+}
+
+/** Replaces a wasm kernel, keeping the original for the cases the replacement leaves to it. */
+function replaceKernel(kernelName: string, make: (original: tf.KernelConfig) => tf.KernelFunc): void {
+  const original = tf.getKernel(kernelName, BACKEND);
+  if (original === undefined) throw new Error(`wasm kernels: ${kernelName} is not registered`);
+  tf.unregisterKernel(kernelName, BACKEND);
+  tf.registerKernel({ ...original, kernelFunc: make(original) });
+}
+
+function registerRowGather(): void {
+  replaceKernel(tf.GatherV2, (original) => (args) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+    if (batchDims !== 0 || x.dtype === 'string' || indices.dtype !== 'int32') return original.kernelFunc(args);
+    const wasm = args.backend as unknown as WasmBackendLike;
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0] as number;
+    const axisDim = x.shape[ax] as number;
+    const ids = wasm.typedArrayFromHeap(indices);
+    // The same check and message as tfjs's kernels, before anything is allocated.
+    for (let n = 0; n < ids.length; n++) {
+      const id = ids[n] as number;
+      if (id < 0 || id >= axisDim) throw new Error(`GatherV2: the index value ${id} is not in [0, ${axisDim - 1}]`);
+    }
+    const outer = x.shape.slice(0, ax).reduce((a, b) => a * b, 1);
+    const inner = x.shape.slice(ax + 1).reduce((a, b) => a * b, 1);
+    const out = wasm.makeOutput([...x.shape.slice(0, ax), ...indices.shape, ...x.shape.slice(ax + 1)], x.dtype);
+    // Views are taken after makeOutput: allocating can grow (and detach) the WebAssembly memory.
+    const outValues = wasm.typedArrayFromHeap(out);
+    const values = wasm.typedArrayFromHeap(x);
+    const idsNow = wasm.typedArrayFromHeap(indices);
+    const count = idsNow.length;
+    for (let o = 0; o < outer; o++) {
+      for (let n = 0; n < count; n++) {
+        const from = (o * axisDim + (idsNow[n] as number)) * inner;
+        outValues.set(values.subarray(from, from + inner), (o * count + n) * inner);
+      }
+    }
+    return out;
+  });
+}
+
+function registerLeadingAxisSum(): void {
+  replaceKernel(tf.Sum, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+    const axes = [...tf.util.parseAxisParam(axis, x.shape)].sort((a, b) => a - b);
+    const leading = axes.length > 0 && axes.length < x.shape.length && axes.every((a, i) => a === i);
+    if (!leading || x.dtype !== 'float32') return original.kernelFunc(args);
+    const rows = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
+    const rest = x.shape.slice(axes.length);
+    const width = rest.reduce((a, b) => a * b, 1);
+    const wasm = args.backend as unknown as WasmBackendLike;
+    const out = wasm.makeOutput(keepDims ? [...axes.map(() => 1), ...rest] : rest, 'float32');
+    const sums = wasm.typedArrayFromHeap(out);
+    const values = wasm.typedArrayFromHeap(x);
+    sums.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const from = r * width;
+      for (let k = 0; k < width; k++) sums[k] = (sums[k] as number) + (values[from + k] as number);
+    }
+    return out;
   });
 }
