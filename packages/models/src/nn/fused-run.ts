@@ -29,6 +29,9 @@ export interface FusedRunOptions {
   readonly keepStates?: boolean;
 }
 
+/** Where `auto` fuses: see fusion-policy.ts for the measurements behind each. */
+const AUTO_FUSED_BACKENDS: readonly string[] = [NATIVE_BACKEND_NAME, 'wasm'];
+
 /** Whether this layer's run can be one kernel under the current policy and backend. */
 export function canRunFused(
   cell: RecurrentCell,
@@ -37,7 +40,7 @@ export function canRunFused(
 ): boolean {
   const policy = fusedRecurrence();
   if (policy === 'off') return false;
-  if (policy === 'auto' && tf.getBackend() !== NATIVE_BACKEND_NAME) return false;
+  if (policy === 'auto' && !AUTO_FUSED_BACKENDS.includes(tf.getBackend())) return false;
   if (cell.type !== 'lstm' || rec.hiddenMask !== undefined || options.probes !== undefined) return false;
   // keepStates lists states in processing order; padded or reversed runs would need their own bookkeeping.
   if (options.keepStates === true && (options.reverse === true || options.lengths !== undefined)) return false;
