@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MAX_WASM_THREADS, wasmThreadsFromEnv } from '@bptt/models';
+import { initBackend, MAX_WASM_THREADS, wasmThreadsFromEnv } from '@bptt/models';
 
 const PROBE = path.join(import.meta.dirname, 'fixtures', 'wasm-threads-probe.ts');
 const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -45,6 +45,18 @@ describe('BPTT_WASM_THREADS', () => {
     expect(wasmThreadsFromEnv({ BPTT_WASM_THREADS: 'auto' })).toBeLessThanOrEqual(MAX_WASM_THREADS);
     for (const bad of ['0', '9', '1.5', 'two']) {
       expect(() => wasmThreadsFromEnv({ BPTT_WASM_THREADS: bad })).toThrow(`BPTT_WASM_THREADS must be 'auto' or an integer from 1 to 8, got '${bad}'`);
+    }
+  });
+
+  it('a bad value stops initBackend instead of falling back to another backend', async () => {
+    const saved = process.env['BPTT_WASM_THREADS'];
+    process.env['BPTT_WASM_THREADS'] = 'many';
+    try {
+      await expect(initBackend('auto')).rejects.toThrow("BPTT_WASM_THREADS must be 'auto' or an integer from 1 to 8, got 'many'");
+      await expect(initBackend('wasm')).rejects.toThrow("got 'many'");
+    } finally {
+      if (saved === undefined) delete process.env['BPTT_WASM_THREADS'];
+      else process.env['BPTT_WASM_THREADS'] = saved;
     }
   });
 

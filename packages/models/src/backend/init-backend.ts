@@ -69,9 +69,11 @@ export async function initBackend(choice: BackendChoice = backendChoiceFromEnv()
     throw new RangeError(`initBackend: choice must be one of ${BACKEND_CHOICES.join(', ')}, got '${String(choice)}'`);
   }
   const order: BackendName[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
+  // Read up front: a bad BPTT_WASM_THREADS is the user's error to see, not a reason to fall back to cpu.
+  const wasmThreads = order.includes('wasm') ? wasmThreadsFromEnv() : 1;
   const attempts: BackendAttempt[] = [];
   for (const backend of order) {
-    const attempt = await start(backend);
+    const attempt = await start(backend, wasmThreads);
     attempts.push(attempt);
     if (!attempt.ok) continue;
     const failed = attempts.filter((a) => !a.ok);
@@ -88,7 +90,7 @@ export async function initBackend(choice: BackendChoice = backendChoiceFromEnv()
   throw new Error(`initBackend: no backend could start: ${attempts.map((a) => `${a.backend}: ${a.detail}`).join('; ')}`);
 }
 
-async function start(backend: BackendName): Promise<BackendAttempt> {
+async function start(backend: BackendName, wasmThreads: number): Promise<BackendAttempt> {
   try {
     if (backend === 'tensorflow') {
       const native = loadNativeTensorflow();
@@ -99,7 +101,7 @@ async function start(backend: BackendName): Promise<BackendAttempt> {
       const require = createRequire(import.meta.url);
       wasm.setWasmPaths(`${path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}${path.sep}`);
       registerWasmKernelFixes();
-      await registerThreadedWasm(wasmThreadsFromEnv());
+      await registerThreadedWasm(wasmThreads);
     } else {
       await import('@tensorflow/tfjs-backend-cpu');
     }
