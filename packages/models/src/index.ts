@@ -25,7 +25,7 @@ export type { LanguageModelOptions, StreamRun } from './lm/model.ts';
 export type { ModelHooks } from './nn/dropout.ts';
 export type { CellState } from './nn/recurrent-cell.ts';
 export { detach } from './nn/detach.ts';
-export { FUSED_RECURRENCE_CHOICES, fusedRecurrence, fusedRecurrenceFromEnv, setFusedRecurrence } from './nn/fusion-policy.ts';
+export { AUTO_FUSED_BACKENDS, FUSED_RECURRENCE_CHOICES, fusedRecurrence, fusedRecurrenceFromEnv, setFusedRecurrence } from './nn/fusion-policy.ts';
 export type { FusedRecurrence } from './nn/fusion-policy.ts';
 export { recurrentMatMul } from './nn/recurrent-matmul.ts';
 export { lstmStep } from './nn/lstm-cell.ts';

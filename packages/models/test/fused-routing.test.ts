@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AUTO_FUSED_BACKENDS,
   batchifyAlignedStream,
   makeSeq2SeqBatch,
   RecurrentLanguageModel,
@@ -108,6 +109,14 @@ describe.each(cases)('fused sequence kernel = step-by-step run: %s', (_, config,
     expect(ranFused(unrolled)).toBe(false);
     expect(ranFused(fused)).toBe(true);
     expectClose(fused, unrolled);
+  });
+});
+
+describe('auto', () => {
+  it('fuses exactly on the backends AUTO_FUSED_BACKENDS names (CI runs this on cpu, wasm and tensorflow)', async () => {
+    expect([...AUTO_FUSED_BACKENDS].sort()).toEqual(['tensorflow', 'wasm']);
+    const outcome = await under('auto', () => seq2seqOutcome({ attention: 'none' }, {}));
+    expect(ranFused(outcome)).toBe(AUTO_FUSED_BACKENDS.includes(tf.getBackend()));
   });
 });
 

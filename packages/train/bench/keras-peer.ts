@@ -5,20 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import type { BenchConfig } from './configs.ts';
-import { runPeerScript, sizeArgs } from './torch-peer.ts';
+import { runPeerScript, sizeArgs, type PeerRun } from './torch-peer.ts';
 
 export const KERAS_SCRIPT = resolve(import.meta.dirname, 'peers', 'keras_seq2seq.py');
 
-export interface KerasResult {
+export interface KerasResult extends PeerRun {
   readonly config: BenchConfig['name'];
   /** "keras <version> / tensorflow <version>" */
   readonly version: string;
-  readonly threads: number;
-  readonly medianMs: number;
-  readonly tokensPerSecond: number;
-  readonly firstLoss: number;
-  readonly lastLoss: number;
-  readonly peakRssMiB: number;
 }
 
 export type KerasAvailability = { readonly available: true; readonly version: string } | { readonly available: false; readonly reason: string };
@@ -32,15 +26,6 @@ export function kerasAvailability(): KerasAvailability {
 
 export function runKerasPeer(config: BenchConfig, options: { steps: number; warmup: number; threads: number; timeoutMs: number }): KerasResult {
   const args = [...sizeArgs(config), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(options.threads)];
-  const { result, peakRssMiB } = runPeerScript(`Keras peer (${config.name})`, 'wall', KERAS_SCRIPT, args, options.timeoutMs);
-  return {
-    config: config.name,
-    version: result.torch,
-    threads: result.threads,
-    medianMs: result.median_ms,
-    tokensPerSecond: result.tokens_per_s,
-    firstLoss: result.first_loss,
-    lastLoss: result.last_loss,
-    peakRssMiB,
-  };
+  const { version, run } = runPeerScript(`Keras peer (${config.name})`, 'wall', KERAS_SCRIPT, args, options.timeoutMs);
+  return { config: config.name, version, ...run };
 }

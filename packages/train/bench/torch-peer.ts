@@ -11,18 +11,22 @@ import type { BenchConfig } from './configs.ts';
 export const TORCH_MODES = ['cell', 'fused'] as const;
 export type TorchMode = (typeof TORCH_MODES)[number];
 
-export interface TorchResult {
-  readonly mode: TorchMode;
-  /** 'wall': the peer as written; 'cpu': one thread, and its step timer reads process CPU time instead. */
-  readonly clock: 'wall' | 'cpu';
-  readonly config: BenchConfig['name'];
-  readonly torch: string;
+/** What every Python peer reports, whatever its framework (runPeerScript). */
+export interface PeerRun {
   readonly threads: number;
   readonly medianMs: number;
   readonly tokensPerSecond: number;
   readonly firstLoss: number;
   readonly lastLoss: number;
   readonly peakRssMiB: number;
+}
+
+export interface TorchResult extends PeerRun {
+  readonly mode: TorchMode;
+  /** 'wall': the peer as written; 'cpu': one thread, and its step timer reads process CPU time instead. */
+  readonly clock: 'wall' | 'cpu';
+  readonly config: BenchConfig['name'];
+  readonly torch: string;
 }
 
 export type TorchAvailability = { readonly available: true; readonly script: string; readonly version: string } | { readonly available: false; readonly reason: string };
@@ -54,14 +58,18 @@ const PEAK_RSS_WRAPPER = [
   "print('PEAK_RSS_KIB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
 ].join('\n');
 
-/** The `RESULT {json}` line every peer prints (torch_seq2seq.py's format), and the wrapper's peak RSS. */
-export interface PeerOutput {
-  readonly result: { torch: string; threads: number; median_ms: number; tokens_per_s: number; first_loss: number; last_loss: number };
-  readonly peakRssMiB: number;
+/** The `RESULT {json}` line every peer prints (torch_seq2seq.py's format; `torch` holds the framework's version). */
+interface PeerResultLine {
+  readonly torch: string;
+  readonly threads: number;
+  readonly median_ms: number;
+  readonly tokens_per_s: number;
+  readonly first_loss: number;
+  readonly last_loss: number;
 }
 
 /** Runs a Python peer under PEAK_RSS_WRAPPER and parses its RESULT line; throws with the peer's last stderr lines. */
-export function runPeerScript(label: string, clock: 'wall' | 'cpu', script: string, args: readonly string[], timeoutMs: number): PeerOutput {
+export function runPeerScript(label: string, clock: 'wall' | 'cpu', script: string, args: readonly string[], timeoutMs: number): { version: string; run: PeerRun } {
   const run = spawnSync('python3', ['-c', PEAK_RSS_WRAPPER, clock, script, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
   const line = run.stdout?.split('\n').find((l) => l.startsWith('RESULT '));
   const rss = run.stdout?.split('\n').find((l) => l.startsWith('PEAK_RSS_KIB '));
@@ -69,9 +77,17 @@ export function runPeerScript(label: string, clock: 'wall' | 'cpu', script: stri
     const why = run.error?.message ?? run.stderr?.trim().split('\n').slice(-3).join(' | ') ?? `exit ${run.status}`;
     throw new Error(`${label} failed: ${why}`);
   }
+  const result = JSON.parse(line.slice('RESULT '.length)) as PeerResultLine;
   return {
-    result: JSON.parse(line.slice('RESULT '.length)) as PeerOutput['result'],
-    peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+    version: result.torch,
+    run: {
+      threads: result.threads,
+      medianMs: result.median_ms,
+      tokensPerSecond: result.tokens_per_s,
+      firstLoss: result.first_loss,
+      lastLoss: result.last_loss,
+      peakRssMiB: Math.round((Number(rss.split(' ')[1]) / 1024) * 10) / 10,
+    },
   };
 }
 
@@ -82,19 +98,8 @@ export function sizeArgs(config: BenchConfig): string[] {
 
 export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMode, clock: 'wall' | 'cpu', options: { steps: number; warmup: number; threads: number; timeoutMs: number }): TorchResult {
   const args = ['--mode', mode, ...sizeArgs(config), '--steps', String(options.steps), '--warmup', String(options.warmup), '--threads', String(clock === 'cpu' ? 1 : options.threads)];
-  const { result, peakRssMiB } = runPeerScript(`PyTorch peer (${mode}, ${clock}, ${config.name})`, clock, script, args, options.timeoutMs);
-  return {
-    mode,
-    clock,
-    config: config.name,
-    torch: result.torch,
-    threads: result.threads,
-    medianMs: result.median_ms,
-    tokensPerSecond: result.tokens_per_s,
-    firstLoss: result.first_loss,
-    lastLoss: result.last_loss,
-    peakRssMiB,
-  };
+  const { version, run } = runPeerScript(`PyTorch peer (${mode}, ${clock}, ${config.name})`, clock, script, args, options.timeoutMs);
+  return { mode, clock, config: config.name, torch: version, ...run };
 }
 
 /** PyTorch's side of floors.ts: the same tiny op and the same three recurrent matmuls, µs per call (median). */

@@ -82,39 +82,29 @@ function registerUnsortedSegmentSum(): void {
 }
 
 function registerTransposeFreeBatchMatMul(): void {
-  const original = tf.getKernel(tf.BatchMatMul, BACKEND);
   const transposeKernel = tf.getKernel(tf.Transpose, BACKEND);
-  if (original === undefined || transposeKernel === undefined) {
-    throw new Error('wasm kernels: BatchMatMul/Transpose not registered; import @tensorflow/tfjs-backend-wasm first');
-  }
-  tf.unregisterKernel(tf.BatchMatMul, BACKEND);
-  tf.registerKernel({
-    kernelName: tf.BatchMatMul,
-    backendName: BACKEND,
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-      if (!transposeA && !transposeB) return original.kernelFunc(args);
-      const wasm = args.backend as unknown as WasmBackendLike;
-      const swapLastTwo = (t: tf.TensorInfo): tf.TensorInfo => {
-        const perm = t.shape.map((_, i) => i);
-        const n = perm.length;
-        [perm[n - 2], perm[n - 1]] = [perm[n - 1] as number, perm[n - 2] as number];
-        return transposeKernel.kernelFunc({ inputs: { x: t }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
-      };
-      const aPlain = transposeA ? swapLastTwo(a) : a;
-      const bPlain = transposeB ? swapLastTwo(b) : b;
-      const out = original.kernelFunc({
-        inputs: { a: aPlain, b: bPlain },
-        backend: args.backend,
-        attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      });
-      if (transposeA) wasm.disposeData(aPlain.dataId);
-      if (transposeB) wasm.disposeData(bPlain.dataId);
-      return out;
-    },
+  if (transposeKernel === undefined) throw new Error('wasm kernels: Transpose is not registered; import @tensorflow/tfjs-backend-wasm first');
+  replaceKernel(tf.BatchMatMul, (original) => (args) => {
+    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
+    if (!transposeA && !transposeB) return original.kernelFunc(args);
+    const wasm = args.backend as unknown as WasmBackendLike;
+    const swapLastTwo = (t: tf.TensorInfo): tf.TensorInfo => {
+      const perm = t.shape.map((_, i) => i);
+      const n = perm.length;
+      [perm[n - 2], perm[n - 1]] = [perm[n - 1] as number, perm[n - 2] as number];
+      return transposeKernel.kernelFunc({ inputs: { x: t }, backend: args.backend, attrs: { perm } }) as tf.TensorInfo;
+    };
+    const aPlain = transposeA ? swapLastTwo(a) : a;
+    const bPlain = transposeB ? swapLastTwo(b) : b;
+    const out = original.kernelFunc({
+      inputs: { a: aPlain, b: bPlain },
+      backend: args.backend,
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    });
+    if (transposeA) wasm.disposeData(aPlain.dataId);
+    if (transposeB) wasm.disposeData(bPlain.dataId);
+    return out;
   });
 }
 
@@ -152,16 +142,11 @@ function sliceOnHeap(wasm: WasmBackendLike, x: tf.TensorInfo, begin: readonly nu
 }
 
 function registerCopyFreeSlicing(): void {
-  const replace = (kernelName: string, kernelFunc: tf.KernelFunc) => {
-    const original = tf.getKernel(kernelName, BACKEND);
-    if (original === undefined) throw new Error(`wasm kernels: ${kernelName} is not registered`);
-    tf.unregisterKernel(kernelName, BACKEND);
-    tf.registerKernel({
-      ...original,
+  const replace = (kernelName: string, kernelFunc: tf.KernelFunc) =>
+    replaceKernel(kernelName, (original) => (args) =>
       // Strings live outside the heap: leave them to the original kernel.
-      kernelFunc: (args) => ((args.inputs as Record<string, tf.TensorInfo>)[kernelName === tf.Unpack ? 'value' : 'x']?.dtype === 'string' ? original.kernelFunc(args) : kernelFunc(args)),
-    });
-  };
+      (args.inputs as Record<string, tf.TensorInfo>)[kernelName === tf.Unpack ? 'value' : 'x']?.dtype === 'string' ? original.kernelFunc(args) : kernelFunc(args),
+    );
   replace(tf.Slice, ({ inputs, backend, attrs }) => {
     const { x } = inputs as { x: tf.TensorInfo };
     const { begin, size } = attrs as unknown as { begin: number | number[]; size: number | number[] };
@@ -199,24 +184,18 @@ function registerCopyFreeSlicing(): void {
 }
 
 function registerSharedIdentity(): void {
-  const original = tf.getKernel(tf.Identity, BACKEND);
-  if (original === undefined) throw new Error('wasm kernels: Identity is not registered');
-  tf.unregisterKernel(tf.Identity, BACKEND);
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const { x } = args.inputs as { x: tf.TensorInfo };
-      if (x.dtype === 'string') return original.kernelFunc(args);
-      (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-    },
+  replaceKernel(tf.Identity, (original) => (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return original.kernelFunc(args);
+    (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   });
 }
 
 /** Replaces a wasm kernel, keeping the original for the cases the replacement leaves to it. */
 function replaceKernel(kernelName: string, make: (original: tf.KernelConfig) => tf.KernelFunc): void {
   const original = tf.getKernel(kernelName, BACKEND);
-  if (original === undefined) throw new Error(`wasm kernels: ${kernelName} is not registered`);
+  if (original === undefined) throw new Error(`wasm kernels: ${kernelName} is not registered; import @tensorflow/tfjs-backend-wasm first`);
   tf.unregisterKernel(kernelName, BACKEND);
   tf.registerKernel({ ...original, kernelFunc: make(original) });
 }

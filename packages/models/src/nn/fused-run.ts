@@ -17,7 +17,7 @@ import { lstmSequence } from '../fused/lstm-sequence.ts';
 import { nativeLstmSequence } from '../native/lstm-block.ts';
 import { NATIVE_BACKEND_NAME } from '../native/load.ts';
 import { detach } from './detach.ts';
-import { fusedRecurrence } from './fusion-policy.ts';
+import { AUTO_FUSED_BACKENDS, fusedRecurrence } from './fusion-policy.ts';
 import type { CellState, RecurrenceWeights, RecurrentCell } from './recurrent-cell.ts';
 import type { SequenceRunResult } from './run-sequence.ts';
 
@@ -28,9 +28,6 @@ export interface FusedRunOptions {
   readonly gradientStart?: number;
   readonly keepStates?: boolean;
 }
-
-/** Where `auto` fuses: see fusion-policy.ts for the measurements behind each. */
-const AUTO_FUSED_BACKENDS: readonly string[] = [NATIVE_BACKEND_NAME, 'wasm'];
 
 /** Whether this layer's run can be one kernel under the current policy and backend. */
 export function canRunFused(

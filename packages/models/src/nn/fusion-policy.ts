@@ -15,7 +15,12 @@
  * GRUBlockCell resets before the matmul, PyTorch's GRU after), a variational mask on h, dL/dh_t probes, and
  * padded backward runs that keep every state. Set with BPTT_FUSED_RECURRENCE or `setFusedRecurrence`.
  */
+import { NATIVE_BACKEND_NAME } from '../native/load.ts';
+
 export const FUSED_RECURRENCE_CHOICES = ['auto', 'always', 'off'] as const;
+
+/** The backends where `auto` fuses (measurements above); named as tfjs names them. */
+export const AUTO_FUSED_BACKENDS: readonly string[] = [NATIVE_BACKEND_NAME, 'wasm'];
 export type FusedRecurrence = (typeof FUSED_RECURRENCE_CHOICES)[number];
 
 export function fusedRecurrenceFromEnv(env: NodeJS.ProcessEnv = process.env): FusedRecurrence {
