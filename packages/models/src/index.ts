@@ -42,6 +42,8 @@ export type { DecodedSequence, ScoredSequence, BeamSearchResult, TeacherForcedPr
 
 export { serializeModel, deserializeModel, loadModel, MODEL_JSON, WEIGHTS_FILE, SEQ2SEQ_FORMAT, LANGUAGE_MODEL_FORMAT } from './io/model-files.ts';
 export type { SavedModel } from './io/model-files.ts';
+export { gradientsReleasingTape } from './autograd/releasing-backprop.ts';
+export type { ReleasingGradients } from './autograd/releasing-backprop.ts';
 export { gradientsWithProbes } from './diagnostics/probe-gradients.ts';
 export type { ProbeGradients } from './diagnostics/probe-gradients.ts';
 

@@ -30,6 +30,12 @@ export interface StepProfile {
   readonly wideMatMuls: number;
   /** Read-backs (dataSync / arraySync / data) during the step. */
   readonly syncs: number;
+  /**
+   * Most bytes of live tfjs tensors at any point of the step (tf.profile's peakBytes), MiB. tfjs counts every tensor
+   * object, so views sharing one buffer (reshape, the clones a kernel saves for its gradient) count once each: an
+   * upper bound on tensor memory, useful to compare paths and to tell tensors from allocator or library overhead.
+   */
+  readonly peakTensorMiB: number;
 }
 
 const MATMUL_KERNELS = new Set(['BatchMatMul', '_FusedMatMul', 'MatMul']);
@@ -105,7 +111,7 @@ export async function profileStep(step: () => void, wideRows: number): Promise<S
       [...map.entries()]
         .map(([name, { count, ms }]) => ({ name, count, ms: round(ms, 3), share: total > 0 ? round(ms / total, 4) : 0 }))
         .sort((x, y) => y.ms - x.ms || x.name.localeCompare(y.name));
-    return { kernelMs: round(total, 2), kernels, byKernel: shares(byName), customGradScopes: shares(scopes), matMuls, transposedMatMuls, wideMatMuls, syncs };
+    return { kernelMs: round(total, 2), kernels, byKernel: shares(byName), customGradScopes: shares(scopes), matMuls, transposedMatMuls, wideMatMuls, syncs, peakTensorMiB: round(info.peakBytes / 2 ** 20, 1) };
   } finally {
     tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', checking);
   }

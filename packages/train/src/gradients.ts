@@ -3,8 +3,10 @@
  * (the zero probes on hidden states; see HiddenStateProbes in @bptt/models). tf.variableGrads only differentiates
  * with respect to variables that exist before the call, so this goes one level down, to the engine: the list of
  * tensors to differentiate is read only after the forward pass, which is what lets the forward pass add to it.
+ * The backward pass frees each node's saved tensors and gradients as it goes (gradientsReleasingTape).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gradientsReleasingTape } from '@bptt/models';
 
 export interface LossAndGradients {
   readonly loss: tf.Scalar;
@@ -27,7 +29,7 @@ export function lossAndGradients(
   const watch = (tensors: readonly tf.Tensor[]): void => {
     xs.push(...tensors);
   };
-  const { value, grads } = tf.engine().gradients(() => forward(watch), xs, undefined, true);
+  const { value, grads } = gradientsReleasingTape(() => forward(watch), xs);
   const variableGrads = variables.map((variable, i) => grads[i] ?? tf.keep(tf.zerosLike(variable)));
   return {
     loss: value as tf.Scalar,

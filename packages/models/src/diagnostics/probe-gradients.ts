@@ -1,10 +1,11 @@
 /**
  * dL/dh_t through the zero probes of HiddenStateProbes (contract.ts), in the same backward pass as the weight
  * gradients. The probes only exist once the forward pass has run, so they are appended to the list of tensors to
- * differentiate inside it: tfjs-core 4's engine reads that list after calling f (engine.gradients). A probe the loss
+ * differentiate inside it: gradientsReleasingTape reads that list after calling f, as tfjs-core 4's engine.gradients does. A probe the loss
  * does not reach (e.g. before a truncation window) gets an exact zero.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { gradientsReleasingTape } from '../autograd/releasing-backprop.ts';
 
 export interface ProbeGradients {
   readonly loss: tf.Scalar;
@@ -21,17 +22,12 @@ export function gradientsWithProbes(
   if (variables.length === 0) throw new Error('gradientsWithProbes: no variables');
   const xs: tf.Tensor[] = [...variables];
   let probeCount = 0;
-  const { value, grads } = tf.engine().gradients(
-    () => {
-      const result = forward();
-      probeCount = result.probes.length;
-      xs.push(...result.probes);
-      return result.loss;
-    },
-    xs,
-    undefined,
-    true,
-  );
+  const { value, grads } = gradientsReleasingTape(() => {
+    const result = forward();
+    probeCount = result.probes.length;
+    xs.push(...result.probes);
+    return result.loss;
+  }, xs);
   // Unreached probes were disposed with the forward pass; only their shape is needed.
   const filled = xs.map((x, i) => grads[i] ?? tf.zeros(x.shape, x.dtype));
   return {

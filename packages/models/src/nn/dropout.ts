@@ -7,7 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@bptt/data';
 import type { RecurrentDropoutConfig } from '../config.ts';
 
-/** Test and diagnostic hooks; each is called synchronously, inside the forward pass. */
+/**
+ * Test and diagnostic hooks; each is called synchronously, inside the forward pass. The tensors they receive may be
+ * disposed right after the call (steps run in tf.tidy): read them, or tf.clone them, there.
+ */
 export interface ModelHooks {
   /**
    * A dropout mask as it is applied. `step` is the time step for masks applied step by step (hidden state, and

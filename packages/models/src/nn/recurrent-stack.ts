@@ -133,7 +133,8 @@ export class RecurrentStack {
     const { padding, ...rest } = options;
     const lengths = padding?.fusedLengths;
     if (lengths !== null && canRunFused(cell, weights, { ...rest, lengths })) return runFusedLstm(cell, x, initial, weights, { ...rest, lengths });
-    const projected = tf.unstack(tf.reshape(cell.projectInput(tf.reshape(x, [T * B, inDim])), [T, B, -1])) as tf.Tensor2D[];
+    // In tf.tidy: only the per-step slices outlive it (the [T·B, G·H] matmul and bias outputs are not saved).
+    const projected = tf.tidy(() => tf.unstack(tf.reshape(cell.projectInput(tf.reshape(x, [T * B, inDim])), [T, B, -1])) as tf.Tensor2D[]);
     return runSequence(cell, projected, initial, forSteps(weights), masks, { ...rest, stepMasks: padding?.stepMasks() });
   }
 

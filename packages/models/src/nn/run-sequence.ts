@@ -51,12 +51,17 @@ export function runSequence(
     const t = options.reverse === true ? T - 1 - k : k;
     // repackage_hidden: the state entering the gradient window keeps its value but not its history.
     if (options.reverse !== true && t === start && start > 0) state = detachState(state);
-    let next = cell.step(xProj[t] as tf.Tensor2D, state, rec, masks, t);
-    const real = options.stepMasks?.[t];
-    if (real !== undefined) next = carryThroughPadding(next, state, real);
-    const probe = options.probes?.[t];
-    if (probe !== undefined) next = next.c === undefined ? { h: tf.add(next.h, probe) } : { h: tf.add(next.h, probe), c: next.c };
-    state = next;
+    const previous = state;
+    // Per step, so what the backward pass does not need (h W_hh before the gates, padding blends) is freed now
+    // rather than when the whole forward pass ends.
+    state = tf.tidy(() => {
+      let next = cell.step(xProj[t] as tf.Tensor2D, previous, rec, masks, t);
+      const real = options.stepMasks?.[t];
+      if (real !== undefined) next = carryThroughPadding(next, previous, real);
+      const probe = options.probes?.[t];
+      if (probe !== undefined) next = next.c === undefined ? { h: tf.add(next.h, probe) } : { h: tf.add(next.h, probe), c: next.c };
+      return next as unknown as tf.TensorContainerObject;
+    }) as unknown as CellState;
     outputs[t] = t < start ? detach(state.h) : state.h;
     if (options.keepStates === true) states.push(state);
   }

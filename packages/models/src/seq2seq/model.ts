@@ -150,22 +150,30 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
     let state = this.decoder.initialState(encoded);
     let previous: tf.Tensor2D | undefined;
     for (let t = 0; t < T; t++) {
-      let tokens = gold[t] as tf.Tensor1D;
-      if (t > 0 && plan !== 'gold') {
-        // The model's own choice; argmax has no gradient, and detach keeps backprop from even visiting it.
-        const predicted = detach(tf.argMax(previous as tf.Tensor2D, 1)) as tf.Tensor1D;
-        tokens = plan === 'model' ? predicted : (tf.where(tf.tensor1d(plan[t] as boolean[], 'bool'), tokens, predicted) as tf.Tensor1D);
-      }
-      this.hooks?.onDecoderInput?.(t, tokens);
-      const embProj = goldProjections?.[t] ?? this.decoder.embedStep(tokens, prep, masks, t);
-      const step = this.decoder.step(embProj, state, prep, masks, t, probes?.[t]);
+      const [stateIn, logitsIn] = [state, previous];
+      // Per step, so what the backward pass does not need (token choices, pre-activation sums) is freed now
+      // rather than when the whole forward pass ends. Hooks see `tokens` during the call only.
+      const step = tf.tidy(() => {
+        let tokens = gold[t] as tf.Tensor1D;
+        if (t > 0 && plan !== 'gold') {
+          // The model's own choice; argmax has no gradient, and detach keeps backprop from even visiting it.
+          const predicted = detach(tf.argMax(logitsIn as tf.Tensor2D, 1)) as tf.Tensor1D;
+          tokens = plan === 'model' ? predicted : (tf.where(tf.tensor1d(plan[t] as boolean[], 'bool'), tokens, predicted) as tf.Tensor1D);
+        }
+        this.hooks?.onDecoderInput?.(t, tokens);
+        const embProj = goldProjections?.[t] ?? this.decoder.embedStep(tokens, prep, masks, t);
+        const result = this.decoder.step(embProj, stateIn, prep, masks, t, probes?.[t]);
+        const { state: next, attention, output } = this.decoder.step(embProj, stateIn, prep, masks, t, probes?.[t]);
+        const kept = perStepLogits ? { logits: this.decoder.project(output, prep, masks, t) } : { output };
+        return { state: next, attention, ...kept } as unknown as tf.TensorContainerObject;
+      }) as unknown as { state: DecoderState; attention?: tf.Tensor2D; output?: tf.Tensor2D; logits?: tf.Tensor2D };
       state = step.state;
       if (step.attention !== undefined) weights.push(step.attention);
-      if (perStepLogits) {
-        previous = this.decoder.project(step.output, prep, masks, t);
-        stepLogits.push(previous);
+      if (step.logits !== undefined) {
+        previous = step.logits;
+        stepLogits.push(step.logits);
       } else {
-        outputs.push(step.output);
+        outputs.push(step.output as tf.Tensor2D);
       }
     }
     const logits = perStepLogits
