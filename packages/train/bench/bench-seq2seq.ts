@@ -150,7 +150,8 @@ export class BenchSeq2Seq implements TrainableSeq2Seq {
       const prepared = prepareNativeLstmCell(weights);
       const steps = tf.unstack(x) as tf.Tensor2D[];
       for (const xt of steps) {
-        ({ h, c } = nativeLstmCell(xt, h, c, prepared));
+        const [hIn, cIn] = [h, c];
+        ({ h, c } = tf.tidy(() => nativeLstmCell(xt, hIn, cIn, prepared)));
         outputs.push(h);
       }
       return { outputs: tf.stack(outputs) as tf.Tensor3D, final: { h, c } };
@@ -159,8 +160,12 @@ export class BenchSeq2Seq implements TrainableSeq2Seq {
     // As the product does: h W_hh with a gradient that reuses W_hhᵀ, transposed once per sequence.
     const recurrentT = tf.transpose(weights.recurrentKernel) as tf.Tensor2D;
     for (const xt of xProj) {
-      const hProj = recurrentMatMul(h, weights.recurrentKernel, recurrentT);
-      ({ h, c } = this.path === 'fused-cell' ? lstmGates(xt, hProj, c) : unrolledGates(xt, hProj, c));
+      const [hIn, cIn] = [h, c];
+      // Per step in tf.tidy, as the product's loop: what the backward pass does not save is freed at once.
+      ({ h, c } = tf.tidy(() => {
+        const hProj = recurrentMatMul(hIn, weights.recurrentKernel, recurrentT);
+        return this.path === 'fused-cell' ? lstmGates(xt, hProj, cIn) : unrolledGates(xt, hProj, cIn);
+      }));
       outputs.push(h);
     }
     return { outputs: tf.stack(outputs) as tf.Tensor3D, final: { h, c } };
