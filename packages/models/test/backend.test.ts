@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { backendChoiceFromEnv, BackendUnavailableError, initBackend } from '@bptt/models';
+import { backendChoiceFromEnv, BackendUnavailableError, DEFAULT_INTRA_OP_THREADS, initBackend, intraOpThreadsFromEnv } from '@bptt/models';
 import { tryLoadNativeTensorflow } from '../src/native/index.ts';
 
 describe('initBackend', () => {
@@ -41,5 +41,24 @@ describe('initBackend', () => {
     expect(backendChoiceFromEnv({ BPTT_BACKEND: 'wasm' })).toBe('wasm');
     expect(backendChoiceFromEnv({}, 'cpu')).toBe('cpu');
     expect(() => backendChoiceFromEnv({ BPTT_BACKEND: 'gpu' })).toThrow("BPTT_BACKEND must be one of auto, tensorflow, wasm, cpu, got 'gpu'");
+  });
+
+  it("TF_NUM_INTRAOP_THREADS: one thread per native kernel unless set; a bad value stops initBackend, named", async () => {
+    expect(intraOpThreadsFromEnv({})).toBe(DEFAULT_INTRA_OP_THREADS);
+    expect(DEFAULT_INTRA_OP_THREADS).toBe(1);
+    expect(intraOpThreadsFromEnv({ TF_NUM_INTRAOP_THREADS: '4' })).toBe(4);
+    expect(intraOpThreadsFromEnv({ TF_NUM_INTRAOP_THREADS: '0' })).toBe(0);
+    expect(() => intraOpThreadsFromEnv({ TF_NUM_INTRAOP_THREADS: 'two' })).toThrow(
+      "TF_NUM_INTRAOP_THREADS must be a whole number (0 = one thread per core), got 'two'",
+    );
+    const saved = process.env['TF_NUM_INTRAOP_THREADS'];
+    process.env['TF_NUM_INTRAOP_THREADS'] = '-1';
+    try {
+      // Not a reason to fall back to wasm: the user asked for something that cannot be.
+      await expect(initBackend('auto')).rejects.toThrow("TF_NUM_INTRAOP_THREADS must be a whole number (0 = one thread per core), got '-1'");
+    } finally {
+      if (saved === undefined) delete process.env['TF_NUM_INTRAOP_THREADS'];
+      else process.env['TF_NUM_INTRAOP_THREADS'] = saved;
+    }
   });
 });

@@ -26,6 +26,8 @@ import {
   referenceResetBeforeGruStep,
 } from './recurrent-reference.ts';
 
+// Before loading: the loader fills in its default when the variable is unset.
+const presetThreads = process.env['TF_NUM_INTRAOP_THREADS'];
 const status = tryLoadNativeTensorflow();
 const PAGE_RELEASE_ADDON = path.join(import.meta.dirname, '..', 'native', 'page-release', 'build', 'Release', 'page_release.node');
 
@@ -228,6 +230,8 @@ describe('the native loader and the native ops without the tensorflow backend', 
     if (again.available) {
       expect(again.tensorflowVersion).toMatch(/^\d+\.\d+\.\d+/);
       expect(again.tfjsNodeVersion).toBe('4.22.0');
+      expect(again.intraOpThreads).toBe(presetThreads === undefined || presetThreads === '' ? 1 : Number(presetThreads));
+      expect(process.env['TF_NUM_INTRAOP_THREADS']).toBe(String(again.intraOpThreads));
       if (existsSync(PAGE_RELEASE_ADDON)) {
         // native:install built the page-release addon: the symbol tables libtensorflow's loading read are given back.
         expect(again.loadPages).toMatchObject({ released: true });

@@ -214,9 +214,11 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const info = started;
   const detail =
-    info.wasm === undefined
-      ? `${info.name} ${info.versions.backend}`
-      : `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernel fixes: ${info.wasm.kernelFixes.join('; ')}`;
+    info.wasm !== undefined
+      ? `wasm simd=${info.wasm.simd} threads=${info.wasm.threads}; kernel fixes: ${info.wasm.kernelFixes.join('; ')}`
+      : info.native !== undefined
+        ? `${info.name} ${info.versions.backend}; intra-op threads=${info.native.intraOpThreads}`
+        : `${info.name} ${info.versions.backend}`;
   for (const path of paths) {
     // product-stepwise forces the per-step route; every other path runs as the user's environment says.
     setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());

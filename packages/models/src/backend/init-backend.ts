@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { ensureGradientsRegistered } from './gradients.ts';
 import { loadNativeTensorflow } from './native-loader.ts';
 import type { LoadPagesRelease } from '../native/load-pages.ts';
+import { intraOpThreadsFromEnv } from '../native/intra-op-threads.ts';
 import { registerWasmKernelFixes, WASM_KERNEL_FIXES } from './wasm-kernels.ts';
 import { registerThreadedWasm, wasmThreadsFromEnv } from './wasm-threads.ts';
 import { withoutAddedProcessHandlers } from './emscripten-handlers.ts';
@@ -41,6 +42,8 @@ export interface BackendInfo {
   readonly native?: {
     /** Whether libtensorflow's load-time pages were given back (native/load-pages.ts). */
     readonly loadPages: LoadPagesRelease;
+    /** Threads per kernel (TF_NUM_INTRAOP_THREADS, default 1; native/intra-op-threads.ts). */
+    readonly intraOpThreads: number;
   };
 }
 
@@ -69,8 +72,10 @@ export async function initBackend(choice: BackendChoice = backendChoiceFromEnv()
     throw new RangeError(`initBackend: choice must be one of ${BACKEND_CHOICES.join(', ')}, got '${String(choice)}'`);
   }
   const order: BackendName[] = choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
-  // Read up front: a bad BPTT_WASM_THREADS is the user's error to see, not a reason to fall back to cpu.
+  // Read up front: a bad BPTT_WASM_THREADS or TF_NUM_INTRAOP_THREADS is the user's error to see, not a reason to
+  // fall back to a slower backend.
   const wasmThreads = order.includes('wasm') ? wasmThreadsFromEnv() : 1;
+  if (order.includes('tensorflow')) intraOpThreadsFromEnv();
   const attempts: BackendAttempt[] = [];
   for (const backend of order) {
     const attempt = await start(backend, wasmThreads);
@@ -143,5 +148,12 @@ async function describe(name: BackendName, requested: BackendChoice, reason: str
   }
   const native = loadNativeTensorflow();
   if (!native.ok) return { name, requested, reason, attempts, versions: { ...versions, backend: 'unknown' } };
-  return { name, requested, reason, attempts, versions: { ...versions, backend: native.version }, native: { loadPages: native.loadPages } };
+  return {
+    name,
+    requested,
+    reason,
+    attempts,
+    versions: { ...versions, backend: native.version },
+    native: { loadPages: native.loadPages, intraOpThreads: native.intraOpThreads },
+  };
 }

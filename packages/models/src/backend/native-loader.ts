@@ -5,9 +5,16 @@
 import { tryLoadNativeTensorflow } from '../native/index.ts';
 import type { LoadPagesRelease } from '../native/load-pages.ts';
 
-export function loadNativeTensorflow(): { ok: true; version: string; loadPages: LoadPagesRelease } | { ok: false; reason: string } {
+export function loadNativeTensorflow():
+  | { ok: true; version: string; loadPages: LoadPagesRelease; intraOpThreads: number }
+  | { ok: false; reason: string } {
   const status = tryLoadNativeTensorflow();
   return status.available
-    ? { ok: true, version: `tfjs-node ${status.tfjsNodeVersion}, libtensorflow ${status.tensorflowVersion}`, loadPages: status.loadPages }
+    ? {
+        ok: true,
+        version: `tfjs-node ${status.tfjsNodeVersion}, libtensorflow ${status.tensorflowVersion}`,
+        loadPages: status.loadPages,
+        intraOpThreads: status.intraOpThreads,
+      }
     : { ok: false, reason: status.reason };
 }

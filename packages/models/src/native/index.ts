@@ -1,4 +1,5 @@
 export { NATIVE_BACKEND_NAME, tryLoadNativeTensorflow, type NativeTensorflowStatus } from './load.ts';
+export { DEFAULT_INTRA_OP_THREADS, INTRA_OP_THREADS_VARIABLE, intraOpThreadsFromEnv } from './intra-op-threads.ts';
 export { nativeKernelBackend, type NativeKernelBackend, type TfeOpAttr } from './execute.ts';
 export {
   nativeLstmCell,

@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import { applyIntraOpThreads } from './intra-op-threads.ts';
 import { releaseLoadPages, type LoadPagesRelease } from './load-pages.ts';
 
 /** The name tfjs-node registers its backend under. */
@@ -20,6 +21,8 @@ export type NativeTensorflowStatus =
       readonly tfjsNodeVersion: string;
       /** Whether the memory the library's loading left behind was given back (load-pages.ts). */
       readonly loadPages: LoadPagesRelease;
+      /** Threads per kernel (TF_NUM_INTRAOP_THREADS, default 1; see intra-op-threads.ts). */
+      readonly intraOpThreads: number;
     }
   | {
       readonly available: false;
@@ -55,6 +58,12 @@ function load(): NativeTensorflowStatus {
         'run `npm run native:install` (docs/native-tensorflow.md)',
     };
   }
+  let intraOpThreads: number;
+  try {
+    intraOpThreads = applyIntraOpThreads();
+  } catch (error) {
+    return { available: false, reason: error instanceof Error ? error.message : String(error) };
+  }
   try {
     require('@tensorflow/tfjs-node');
   } catch (error) {
@@ -74,5 +83,11 @@ function load(): NativeTensorflowStatus {
     };
   }
   const binding = (tf.findBackend(NATIVE_BACKEND_NAME) as unknown as { binding?: { TF_Version?: string } }).binding;
-  return { available: true, tensorflowVersion: binding?.TF_Version ?? 'unknown', tfjsNodeVersion, loadPages: releaseLoadPages('libtensorflow') };
+  return {
+    available: true,
+    tensorflowVersion: binding?.TF_Version ?? 'unknown',
+    tfjsNodeVersion,
+    loadPages: releaseLoadPages('libtensorflow'),
+    intraOpThreads,
+  };
 }

@@ -70,6 +70,7 @@ export const trainStage: StageDefinition<RunConfig> = {
         kind: config.kind,
         backend: backend.name,
         fusedRecurrence: fusedRecurrence(),
+        ...(backend.native === undefined ? {} : { intraOpThreads: backend.native.intraOpThreads }),
         seed: config.train.seed,
         parameters: model.trainableVariables.reduce((sum, v) => sum + v.size, 0),
         ...(outcome instanceof DivergenceError

@@ -75,6 +75,7 @@ const TrainSummarySchema: z.ZodType<TrainSummary> = z.object({
   kind: z.enum(['seq2seq', 'stream']),
   backend: z.string(),
   fusedRecurrence: z.string().optional(),
+  intraOpThreads: count.optional(),
   seed: z.int(),
   parameters: count,
   steps: count,

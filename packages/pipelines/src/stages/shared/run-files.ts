@@ -18,6 +18,8 @@ export interface TrainSummary {
   readonly backend: string;
   /** BPTT_FUSED_RECURRENCE policy the run trained under (see @bptt/models' fusion-policy.ts). */
   readonly fusedRecurrence?: string;
+  /** Native TensorFlow only: threads per kernel (TF_NUM_INTRAOP_THREADS), which can change the last bits. */
+  readonly intraOpThreads?: number;
   readonly seed: number;
   readonly parameters: number;
   readonly steps: number;

@@ -98,6 +98,12 @@ export function cellName(run: LoadedRun): string {
   return run.config.model.cell.toUpperCase();
 }
 
+/** The backend a run trained on, with native TensorFlow's thread count (it can change results). */
+export function backendLabel(run: LoadedRun): string {
+  const threads = run.summary.intraOpThreads;
+  return threads === undefined ? run.summary.backend : `${run.summary.backend}, ${threads === 0 ? "TensorFlow's default threads" : plural(threads, 'thread')} per kernel`;
+}
+
 export function attentionName(run: LoadedRun): string | null {
   return run.config.kind === 'seq2seq' ? run.config.model.attention : null;
 }

@@ -6,7 +6,7 @@
 import { list, note, paragraph, table, type Block, type Section } from '../../../report/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { int, joinList, pct, seconds, times } from '../text.ts';
-import { attentionName, best, cellName, divergedNote, rowLabel, seq2seqOf, splitsOf, type SectionInput } from './common.ts';
+import { attentionName, backendLabel, best, cellName, divergedNote, rowLabel, seq2seqOf, splitsOf, type SectionInput } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 2 } as const;
 
@@ -106,7 +106,7 @@ function comparabilityText(runs: readonly LoadedRun[]): string {
     `These numbers are not comparable as equals: our split, model size and training budget differ from theirs. ` +
     `Yao & Zweig use the standard CMUdict split of Bisani & Ney (about 106k training and 12k test words). Ours: ${joinList(sizes)}` +
     `${examples.length > 0 ? `; ${joinList(examples.map((n) => int(n)))} words scored` : ''}; ` +
-    `${range(parameters, int)} parameters; ${range(wall, seconds)} of training on ${joinList([...new Set(runs.map((r) => r.summary.backend))])}. ` +
+    `${range(parameters, int)} parameters; ${range(wall, seconds)} of training on ${joinList([...new Set(runs.map(backendLabel))])}. ` +
     'Different words, a different split and a smaller budget: read the published rows as a target, not as a baseline.'
   );
 }

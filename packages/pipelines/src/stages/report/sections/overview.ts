@@ -3,14 +3,14 @@ import { list, note, paragraph, table, type Block, type MetaEntry, type Section 
 import type { PipelineDeclaration } from '../../../config/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { bleu, int, joinList, pct, plural, seconds, signed, fixed } from '../text.ts';
-import { attentionName, best, bestLabels, cellName, curvesBlock, divergedNote, rowLabel, seq2seqOf, splitsOf, streamOf } from './common.ts';
+import { attentionName, backendLabel, best, bestLabels, cellName, curvesBlock, divergedNote, rowLabel, seq2seqOf, splitsOf, streamOf } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
 
 export function overviewMeta(pipeline: string, declaration: PipelineDeclaration, runs: readonly LoadedRun[]): MetaEntry[] {
   const seq2seq = runs.filter((r) => r.config.kind === 'seq2seq').length;
   const stream = runs.length - seq2seq;
-  const backends = tally(runs.map((r) => r.summary.backend));
+  const backends = tally(runs.map(backendLabel));
   const seeds = [...new Set(runs.map((r) => r.summary.seed))].sort((a, b) => a - b);
   const wall = runs.reduce((sum, r) => sum + r.timing.wallSeconds, 0);
   const signatures = new Map<string, string[]>();
@@ -84,7 +84,7 @@ function runsTable(runs: readonly LoadedRun[]): Block {
       run.summary.parameters,
       run.summary.steps,
       run.summary.seed,
-      run.summary.backend,
+      backendLabel(run),
       run.timing.wallSeconds * 1000,
       run.timing.tokensPerSecond,
     ]),
