@@ -14,10 +14,14 @@ export interface ClipResult {
   readonly clipped: boolean;
 }
 
-/** ||(||g_1||, ..., ||g_n||)||_2, the total norm of clip_grad_norm_ (norm of the per-tensor norms). */
+/**
+ * The total norm of clip_grad_norm_, sqrt(Σ_i Σ_j g_ij²) (PyTorch takes the norm of the per-tensor norms, the same
+ * quantity). Written as square and sum rather than tf.norm, which runs Abs and Pow on every gradient: Pow alone was
+ * ~8% of a native training step (bench profile, 11 calls at ~0.45 ms), and this runs every step.
+ */
 export function globalGradNorm(grads: readonly tf.Tensor[]): number {
   if (grads.length === 0) return 0;
-  return tf.tidy(() => tf.norm(tf.stack(grads.map((g) => tf.norm(g)))).dataSync()[0] as number);
+  return tf.tidy(() => tf.sqrt(tf.sum(tf.stack(grads.map((g) => tf.sum(tf.square(g)))))).dataSync()[0] as number);
 }
 
 export function clipGradients(grads: readonly tf.Tensor[], clip: ClipConfig): ClipResult {
