@@ -67,6 +67,22 @@ describe('recurrent dropout', () => {
     model.dispose();
   });
 
+  it('the step-by-step decoder runs each step once (every per-step mask is applied once per step)', () => {
+    for (const attention of ['none', 'general'] as const) {
+      const model = makeModel(attention);
+      const calls = new Map<string, number>();
+      model.hooks = { onDropoutMask: (site, step) => void calls.set(`${site}@${step}`, (calls.get(`${site}@${step}`) ?? 0) + 1) };
+      tf.tidy(() => {
+        model.forward(batch, { training: true, teacherForcing: { ratio: 0 }, dropoutRng: createRng('masks') });
+      });
+      const T = batch.targetIn.shape[1];
+      const decoderSteps = [...calls.entries()].filter(([key]) => key.startsWith('decoder.l1.hidden@'));
+      expect(decoderSteps.length).toBe(T);
+      expect([attention, [...calls.entries()].filter(([, n]) => n !== 1)]).toEqual([attention, []]);
+      model.dispose();
+    }
+  });
+
   it('the step-by-step decoder reuses one mask per sequence too (p = 0)', () => {
     const model = makeModel('none');
     const { hooks, masks } = recorder();

@@ -162,7 +162,6 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
         }
         this.hooks?.onDecoderInput?.(t, tokens);
         const embProj = goldProjections?.[t] ?? this.decoder.embedStep(tokens, prep, masks, t);
-        const result = this.decoder.step(embProj, stateIn, prep, masks, t, probes?.[t]);
         const { state: next, attention, output } = this.decoder.step(embProj, stateIn, prep, masks, t, probes?.[t]);
         const kept = perStepLogits ? { logits: this.decoder.project(output, prep, masks, t) } : { output };
         return { state: next, attention, ...kept } as unknown as tf.TensorContainerObject;
