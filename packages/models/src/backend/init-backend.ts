@@ -125,14 +125,12 @@ async function start(backend: BackendName, wasmThreads: number): Promise<Backend
 }
 
 async function describe(name: BackendName, requested: BackendChoice, reason: string, attempts: BackendAttempt[]): Promise<BackendInfo> {
+  const common = { name, requested, reason, attempts };
   const versions = { tfjsCore: tf.version_core, backend: tf.version_core, node: process.versions.node };
   if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     return {
-      name,
-      requested,
-      reason,
-      attempts,
+      ...common,
       versions: { ...versions, backend: wasm.version_wasm },
       wasm: {
         threads: wasm.getThreadsCount(),
@@ -144,15 +142,12 @@ async function describe(name: BackendName, requested: BackendChoice, reason: str
   }
   if (name === 'cpu') {
     const cpu = await import('@tensorflow/tfjs-backend-cpu');
-    return { name, requested, reason, attempts, versions: { ...versions, backend: cpu.version_cpu } };
+    return { ...common, versions: { ...versions, backend: cpu.version_cpu } };
   }
   const native = loadNativeTensorflow();
-  if (!native.ok) return { name, requested, reason, attempts, versions: { ...versions, backend: 'unknown' } };
+  if (!native.ok) return { ...common, versions: { ...versions, backend: 'unknown' } };
   return {
-    name,
-    requested,
-    reason,
-    attempts,
+    ...common,
     versions: { ...versions, backend: native.version },
     native: { loadPages: native.loadPages, intraOpThreads: native.intraOpThreads },
   };
