@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
 import { describe, expect, it } from 'vitest';
 import { initBackend, makeSeq2SeqBatch, Seq2SeqModel } from '@bptt/models';
+import { packsLessTransposed } from '../src/backend/wasm-kernels.ts';
 import { randomIds } from './helpers.ts';
 
 type Output = { shape: number[]; values: number[] }[];
@@ -42,6 +43,7 @@ describe('wasm kernels equal the cpu backend', () => {
     const cases: [number[], number[], boolean, boolean][] = [
       [[4, 5], [5, 6], false, false],
       [[5, 4], [5, 6], true, false],
+      [[5, 6], [5, 4], true, false],
       [[4, 5], [6, 5], false, true],
       [[5, 4], [6, 5], true, true],
       [[3, 4, 5], [3, 5, 6], false, false],
@@ -49,12 +51,39 @@ describe('wasm kernels equal the cpu backend', () => {
       [[3, 4, 5], [3, 6, 5], false, true],
       [[2, 5, 4], [1, 6, 5], true, true],
       [[64, 128], [512, 128], false, true],
+      // Aᵀ B with the larger B: computed as (Bᵀ A)ᵀ
+      [[40, 3], [40, 16], true, false],
+      [[200, 8], [200, 64], true, false],
     ];
+    expect(packsLessTransposed(5, 6, 4)).toBe(false);
+    expect(packsLessTransposed(5, 4, 6)).toBe(true);
+    expect(packsLessTransposed(40, 3, 16)).toBe(true);
+    expect(packsLessTransposed(200, 8, 64)).toBe(true);
+    expect(packsLessTransposed(1280, 128, 32)).toBe(false); // an output layer's weight gradient keeps the plain order
     for (const [aShape, bShape, ta, tb] of cases) {
       const a = random(aShape);
       const b = random(bShape);
       expectClose(await onBoth(() => tf.matMul(tf.tensor(a, aShape), tf.tensor(b, bShape), ta, tb)), 1e-5);
     }
+  });
+
+  it('Transpose: the SIMD kernel (float32, last two axes swapped, both multiples of 4) and the fallbacks', async () => {
+    const cases: [number[], number[]][] = [
+      [[8, 12], [1, 0]],
+      [[128, 64], [1, 0]],
+      [[3, 4, 8], [0, 2, 1]],
+      [[2, 3, 8, 4], [0, 1, 3, 2]],
+      // fallbacks: an axis not a multiple of 4, another permutation
+      [[5, 6], [1, 0]],
+      [[4, 8, 12], [1, 0, 2]],
+      [[4, 8, 12], [2, 1, 0]],
+    ];
+    for (const [shape, perm] of cases) {
+      const x = random(shape);
+      expectClose(await onBoth(() => tf.transpose(tf.tensor(x, shape), perm)), 0);
+    }
+    const ints = Array.from({ length: 32 }, (_, i) => i);
+    expectClose(await onBoth(() => tf.transpose(tf.tensor(ints, [4, 8], 'int32'))), 0);
   });
 
   it('UnsortedSegmentSum (the gradient of gather), rank 2 and 3', async () => {

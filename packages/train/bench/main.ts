@@ -23,6 +23,9 @@
  *   --torch-script <p>   the peer (default ../shared/bench/torch_seq2seq.py from the repository root)
  *   --wasm-threads N     BPTT_WASM_THREADS for the wasm cases: 1..8 or auto (default auto, one per vCPU: the
  *                        cases run one at a time, and PyTorch and TensorFlow use every core too)
+ *   --rounds N           run every case and peer N times in turn and report each one's median round (default 1;
+ *                        on a shared host, where speed drifts by ±25% over minutes, 3 keeps one slow phase from
+ *                        deciding a ratio). Keras and the floors run in the first round only.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import { wasmThreadsFromEnv } from '@bptt/models';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
 import { floorsTable, profileTable, resultsTable, table, targetChecks } from './report.ts';
 import { BENCH_PATHS, type BenchPath, type CaseResult } from './cases.ts';
+import { medianRounds } from './rounds.ts';
 import type { Floors } from './floors.ts';
 import { KERAS_SCRIPT, kerasAvailability, runKerasPeer, type KerasResult } from './keras-peer.ts';
 import { defaultTorchScript, runTorchFloors, runTorchPeer, torchAvailability, TORCH_MODES, type TorchFloors, type TorchResult } from './torch-peer.ts';
@@ -57,6 +61,7 @@ interface Options {
   readonly floors: boolean;
   readonly torchScript: string;
   readonly wasmThreads: string;
+  readonly rounds: number;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -83,7 +88,7 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative integer, got '${raw}'`);
     return n;
   };
-  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'no-keras', 'no-floors', 'torch-script', 'wasm-threads']);
+  const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'no-keras', 'no-floors', 'torch-script', 'wasm-threads', 'rounds']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.slice(2))) throw new Error(`bench: unknown option ${arg} (see the top of packages/train/bench/main.ts)`);
   }
@@ -103,6 +108,7 @@ function parseOptions(argv: readonly string[]): Options {
     floors: !argv.includes('--no-floors'),
     torchScript: resolve(value('torch-script') ?? defaultTorchScript(REPO_ROOT)),
     wasmThreads: wasmThreadsOption(value('wasm-threads') ?? 'auto'),
+    rounds: Math.max(1, count('rounds', 1)),
   };
 }
 
@@ -184,82 +190,97 @@ async function main(): Promise<void> {
   const keras = options.keras ? kerasAvailability() : ({ available: false, reason: 'skipped (--no-keras)' } as const);
   say(keras.available ? `Keras peer: ${keras.version}, ${relative(REPO_ROOT, KERAS_SCRIPT)}` : `Keras peer: not run: ${keras.reason}`);
 
-  const results: CaseResult[] = [];
-  const torchResults: TorchResult[] = [];
+  const allResults: CaseResult[] = [];
+  const allTorchResults: TorchResult[] = [];
   const kerasResults: KerasResult[] = [];
   const floors: Floors[] = [];
   const torchFloors: TorchFloors[] = [];
   const skipped: { backend: string; config: string; path: string; reason: string }[] = [];
   const unavailable = new Map<Backend, string>();
 
-  for (const config of options.configs) {
-    for (const backend of options.backends) {
-      const paths = pathsFor(backend, options);
-      if (paths.length === 0) continue;
-      const reason = unavailable.get(backend);
-      if (reason !== undefined) {
-        skipped.push({ backend, config: config.name, path: paths.join(','), reason });
-        continue;
-      }
-      // --quick shares one process per backend (faster start, but peak RSS then covers every path in it).
-      const groups = options.quick ? [paths] : paths.map((p) => [p]);
-      for (const group of groups) {
-        say(`  running ${config.name} ${backend} ${group.join(', ')} ...`);
-        const outcome = runChild(backend, config, group, options);
-        if ('unavailable' in outcome) {
-          unavailable.set(backend, outcome.unavailable);
-          say(`  ${backend}: unavailable: ${outcome.unavailable}`);
-          skipped.push({ backend, config: config.name, path: group.join(','), reason: outcome.unavailable });
-          break;
-        }
-        if ('failed' in outcome) {
-          say(`  ${backend} ${group.join(', ')}: FAILED: ${outcome.failed}`);
-          skipped.push({ backend, config: config.name, path: group.join(','), reason: `failed: ${outcome.failed}` });
+  for (let round = 1; round <= options.rounds; round++) {
+    if (options.rounds > 1) say(`round ${round} of ${options.rounds}`);
+    const firstRound = round === 1;
+    for (const config of options.configs) {
+      for (const backend of options.backends) {
+        const paths = pathsFor(backend, options);
+        if (paths.length === 0) continue;
+        const reason = unavailable.get(backend);
+        if (reason !== undefined) {
+          if (firstRound) skipped.push({ backend, config: config.name, path: paths.join(','), reason });
           continue;
         }
-        results.push(...outcome.results);
+        // --quick shares one process per backend (faster start, but peak RSS then covers every path in it).
+        const groups = options.quick ? [paths] : paths.map((p) => [p]);
+        for (const group of groups) {
+          say(`  running ${config.name} ${backend} ${group.join(', ')} ...`);
+          const outcome = runChild(backend, config, group, options);
+          if ('unavailable' in outcome) {
+            unavailable.set(backend, outcome.unavailable);
+            say(`  ${backend}: unavailable: ${outcome.unavailable}`);
+            skipped.push({ backend, config: config.name, path: group.join(','), reason: outcome.unavailable });
+            break;
+          }
+          if ('failed' in outcome) {
+            say(`  ${backend} ${group.join(', ')}: FAILED: ${outcome.failed}`);
+            skipped.push({ backend, config: config.name, path: group.join(','), reason: `failed: ${outcome.failed}` });
+            continue;
+          }
+          allResults.push(...outcome.results);
+        }
       }
-    }
-    if (torch.available) {
-      for (const clock of ['wall', 'cpu'] as const) {
-        for (const mode of TORCH_MODES) {
-          say(`  running ${config.name} pytorch ${mode} (${clock === 'wall' ? `${cores} threads, wall clock` : '1 thread, CPU time'}) ...`);
+      if (torch.available) {
+        for (const clock of ['wall', 'cpu'] as const) {
+          for (const mode of TORCH_MODES) {
+            say(`  running ${config.name} pytorch ${mode} (${clock === 'wall' ? `${cores} threads, wall clock` : '1 thread, CPU time'}) ...`);
+            try {
+              allTorchResults.push(runTorchPeer(torch.script, config, mode, clock, {
+                steps: options.quick ? 5 : 20,
+                warmup: options.quick ? 2 : 3,
+                threads: cores,
+                timeoutMs: 600_000,
+              }));
+            } catch (error) {
+              say(`  ${error instanceof Error ? error.message : String(error)}`);
+            }
+          }
+        }
+      }
+      if (keras.available && firstRound) {
+        say(`  running ${config.name} keras (${cores} threads, wall clock) ...`);
+        try {
+          kerasResults.push(runKerasPeer(config, { steps: options.quick ? 5 : 20, warmup: options.quick ? 2 : 3, threads: cores, timeoutMs: 600_000 }));
+        } catch (error) {
+          say(`  ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      if (options.floors && firstRound) {
+        for (const backend of options.backends) {
+          if (unavailable.has(backend)) continue;
+          say(`  measuring ${config.name} ${backend} floors (dispatch, recurrent matmuls${backend === 'tensorflow' ? ', BlockLSTM kernels' : ''}, loaded RSS) ...`);
+          const measured = runFloors(backend, config, options);
+          if (typeof measured === 'string') say(`  ${backend} floors: ${measured}`);
+          else floors.push(measured);
+        }
+        if (torch.available) {
           try {
-            torchResults.push(runTorchPeer(torch.script, config, mode, clock, {
-              steps: options.quick ? 5 : 20,
-              warmup: options.quick ? 2 : 3,
-              threads: cores,
-              timeoutMs: 600_000,
-            }));
+            torchFloors.push(runTorchFloors(config, cores));
           } catch (error) {
             say(`  ${error instanceof Error ? error.message : String(error)}`);
           }
         }
       }
     }
-    if (keras.available) {
-      say(`  running ${config.name} keras (${cores} threads, wall clock) ...`);
-      try {
-        kerasResults.push(runKerasPeer(config, { steps: options.quick ? 5 : 20, warmup: options.quick ? 2 : 3, threads: cores, timeoutMs: 600_000 }));
-      } catch (error) {
-        say(`  ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
-    if (options.floors) {
-      for (const backend of options.backends) {
-        if (unavailable.has(backend)) continue;
-        say(`  measuring ${config.name} ${backend} floors (dispatch, recurrent matmuls${backend === 'tensorflow' ? ', BlockLSTM kernels' : ''}, loaded RSS) ...`);
-        const measured = runFloors(backend, config, options);
-        if (typeof measured === 'string') say(`  ${backend} floors: ${measured}`);
-        else floors.push(measured);
-      }
-      if (torch.available) {
-        try {
-          torchFloors.push(runTorchFloors(config, cores));
-        } catch (error) {
-          say(`  ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
+  }
+
+  const results = medianRounds(allResults, (r) => `${r.config.name}/${r.backend}/${r.path}`);
+  const torchResults = medianRounds(allTorchResults, (t) => `${t.config}/${t.mode}/${t.clock}`);
+  if (options.rounds > 1) {
+    say('');
+    say(`tokens/s of each round (the tables below show each case's median round):`);
+    for (const r of [...results, ...torchResults]) {
+      const name = 'path' in r ? `${r.config.name} ${r.backend} / ${r.path}` : `${r.config} pytorch ${r.mode} (${r.clock})`;
+      say(`  ${name}: ${r.roundsTokensPerSecond.join(', ')}`);
     }
   }
 

@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
+import { lstmSimdKernels } from './simd/simd-kernels.ts';
 
 export const LSTM_GATES = 'BpttLstmGates';
 export const LSTM_GATES_GRAD = 'BpttLstmGatesGrad';
@@ -59,7 +60,8 @@ export function lstmGatesForward(
 
 /**
  * Forward on the wasm heap in three JavaScript passes around two calls of the backend's vectorised Sigmoid
- * (tanh x = 2σ(2x) - 1). Returns [h, c', saved].
+ * (tanh x = 2σ(2x) - 1), for where the SIMD kernel (simd/lstm-simd.ts) cannot run: H not a multiple of 4, or
+ * an engine without WebAssembly SIMD. Returns [h, c', saved].
  */
 function lstmGatesForwardWasm(backend: KernelBackend, xProj: TensorInfo, hProj: TensorInfo, c: TensorInfo, B: number, H: number): TensorInfo[] {
   const pad = new WasmScratchPad(LSTM_GATES, backend);
@@ -186,12 +188,25 @@ function compositeBackward(saved: tf.Tensor2D, c: tf.Tensor2D, dh: tf.Tensor2D, 
   });
 }
 
+interface WasmOutputs {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
 registerKernelOnce({
   kernelName: LSTM_GATES,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
     const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
-    return lstmGatesForwardWasm(backend as KernelBackend, xProj, hProj, c, B, H);
+    const simd = lstmSimdKernels(backend as KernelBackend, H);
+    if (simd === undefined) return lstmGatesForwardWasm(backend as KernelBackend, xProj, hProj, c, B, H);
+    for (const info of [xProj, hProj, c]) {
+      if (info.dtype !== 'float32') throw new TypeError(`${LSTM_GATES}: inputs must be float32, got ${info.dtype}`);
+    }
+    const wasm = backend as unknown as WasmOutputs;
+    const [h, cNew, saved] = [wasm.makeOutput([B, H], 'float32'), wasm.makeOutput([B, H], 'float32'), wasm.makeOutput([B, 5 * H], 'float32')];
+    const at = simd.offset;
+    simd.lstmForward(at(xProj), at(hProj), at(c), at(h), at(cNew), at(saved), 0, B, H);
+    return [h, cNew, saved];
   },
 });
 
@@ -213,6 +228,17 @@ for (const backendName of ['cpu', 'wasm'] as const) {
     kernelFunc: ({ inputs, backend }) => {
       const { saved, c, dh, dcNew } = inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', TensorInfo>;
       const [B, H] = c.shape as [number, number];
+      const simd = backendName === 'wasm' ? lstmSimdKernels(backend as KernelBackend, H) : undefined;
+      if (simd !== undefined) {
+        for (const info of [saved, c, dh, dcNew]) {
+          if (info.dtype !== 'float32') throw new TypeError(`${LSTM_GATES_GRAD}: inputs must be float32, got ${info.dtype}`);
+        }
+        const wasm = backend as unknown as WasmOutputs;
+        const [dz, dc] = [wasm.makeOutput([B, 4 * H], 'float32'), wasm.makeOutput([B, H], 'float32')];
+        const at = simd.offset;
+        simd.lstmBackward(at(saved), at(c), at(dh), 0, at(dcNew), 0, at(dz), 0, at(dc), 0, 0, B, H);
+        return [dz, dc];
+      }
       return runOnBackendMemory(LSTM_GATES_GRAD, backendName, backend as KernelBackend, [saved, c, dh, dcNew], [[B, 4 * H], [B, H]], (ins, outs) =>
         lstmGatesBackward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
       );

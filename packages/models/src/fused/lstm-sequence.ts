@@ -12,7 +12,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { LSTM_GATES, LSTM_GATES_GRAD } from './lstm-gates.ts';
+import { lstmSequenceBackwardOnWasm, lstmSequenceForwardOnWasm } from './lstm-sequence-wasm.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
+import { lstmSimdKernels } from './simd/simd-kernels.ts';
 
 export const LSTM_SEQUENCE = 'BpttLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'BpttLstmSequenceGrad';
@@ -100,10 +102,33 @@ function backward(inputs: NamedTensorInfoMap): tf.Tensor[] {
   });
 }
 
-for (const backendName of ['cpu', 'wasm', ...COMPOSITE_BACKENDS]) {
+for (const backendName of ['cpu', ...COMPOSITE_BACKENDS]) {
   registerKernelOnce({ kernelName: LSTM_SEQUENCE, backendName, kernelFunc: ({ inputs }) => forward(inputs) });
   registerKernelOnce({ kernelName: LSTM_SEQUENCE_GRAD, backendName, kernelFunc: ({ inputs }) => backward(inputs) });
 }
+
+// On wasm, below the engine with the SIMD step kernel (lstm-sequence-wasm.ts) wherever that kernel can run.
+registerKernelOnce({
+  kernelName: LSTM_SEQUENCE,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const sizes = checkInputs(inputs);
+    const simd = lstmSimdKernels(backend as tf.KernelBackend, sizes.H);
+    if (simd === undefined) return forward(inputs);
+    return lstmSequenceForwardOnWasm(LSTM_SEQUENCE, backend as tf.KernelBackend, simd, inputs as Record<keyof Inputs, tf.TensorInfo>, sizes);
+  },
+});
+registerKernelOnce({
+  kernelName: LSTM_SEQUENCE_GRAD,
+  backendName: 'wasm',
+  kernelFunc: ({ inputs, backend }) => {
+    const { h, h0 } = inputs as unknown as GradInputs;
+    const sizes = { T: h.shape[0] as number, B: h0.shape[0] as number, H: h0.shape[1] as number };
+    const simd = lstmSimdKernels(backend as tf.KernelBackend, sizes.H);
+    if (simd === undefined) return backward(inputs);
+    return lstmSequenceBackwardOnWasm(LSTM_SEQUENCE_GRAD, backend as tf.KernelBackend, simd, inputs as Record<keyof GradInputs, tf.TensorInfo>, sizes);
+  },
+});
 
 registerGradientOnce({
   kernelName: LSTM_SEQUENCE,
