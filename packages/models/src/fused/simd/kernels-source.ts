@@ -1,6 +1,6 @@
 /**
  * The WebAssembly text of the SIMD kernels run on tfjs-backend-wasm's own heap (see simd-kernels.ts): an LSTM
- * step forward and backward, a 2-D transpose and a sum over rows.
+ * step forward and backward, a 2-D transpose, a sum over rows and an Adam update.
  *
  * Written as a generator rather than a .wat file for one reason: V8 does not inline WebAssembly calls, and every
  * call spills the caller's live SIMD registers, so a kernel that called helper functions for exp, σ and tanh ran
@@ -373,7 +373,49 @@ const SUM_ROWS = `
         (br $rowLoop))))
 `;
 
+/**
+ * One Adam update of n values (n % 4 == 0, the caller checks), the same float32 operations in the same order as
+ * the composite in ../adam-update.ts, so the results are identical bit for bit:
+ *   m' = m β1 + g (1 - β1);  v' = v β2 + g² (1 - β2);  w' = w - (m' / (sqrt(v') / sqrt(bc2) + eps)) · stepSize
+ */
+const ADAM_SCALARS = ['beta1', 'oneMinusBeta1', 'beta2', 'oneMinusBeta2', 'sqrtBc2', 'eps', 'stepSize'] as const;
+const ADAM_UPDATE = `
+  (func (export "adam_update")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $wOut i32) (param $mOut i32) (param $vOut i32) (param $n i32)
+    ${ADAM_SCALARS.map((name) => `(param $${name} f32)`).join(' ')}
+    (local $bytes i32) (local $k i32) (local $gv v128) (local $mv v128) (local $vv v128)
+    ${ADAM_SCALARS.map((name) => `(local $s_${name} v128)`).join(' ')}
+    ${ADAM_SCALARS.map((name) => `(local.set $s_${name} (f32x4.splat (local.get $${name})))`).join('\n    ')}
+    (local.set $bytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $k (i32.const 0))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
+        (local.set $gv (v128.load align=4 (i32.add (local.get $g) (local.get $k))))
+        (local.set $mv
+          (f32x4.add
+            (f32x4.mul (v128.load align=4 (i32.add (local.get $m) (local.get $k))) (local.get $s_beta1))
+            (f32x4.mul (local.get $gv) (local.get $s_oneMinusBeta1))))
+        (local.set $vv
+          (f32x4.add
+            (f32x4.mul (v128.load align=4 (i32.add (local.get $v) (local.get $k))) (local.get $s_beta2))
+            (f32x4.mul (f32x4.mul (local.get $gv) (local.get $gv)) (local.get $s_oneMinusBeta2))))
+        (v128.store align=4 (i32.add (local.get $mOut) (local.get $k)) (local.get $mv))
+        (v128.store align=4 (i32.add (local.get $vOut) (local.get $k)) (local.get $vv))
+        (v128.store align=4 (i32.add (local.get $wOut) (local.get $k))
+          (f32x4.sub
+            (v128.load align=4 (i32.add (local.get $w) (local.get $k)))
+            (f32x4.mul
+              (f32x4.div
+                (local.get $mv)
+                (f32x4.add (f32x4.div (f32x4.sqrt (local.get $vv)) (local.get $s_sqrtBc2)) (local.get $s_eps)))
+              (local.get $s_stepSize))))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $each))))
+`;
+
 /** The module's text with `memoryImport` as its memory import (plain or shared, to match tfjs's heap). */
 export function simdKernelsWat(memoryImport: string): string {
-  return `(module\n  ${memoryImport}\n${FORWARD}${BACKWARD}${TRANSPOSE}${SUM_ROWS})\n`;
+  return `(module\n  ${memoryImport}\n${FORWARD}${BACKWARD}${TRANSPOSE}${SUM_ROWS}${ADAM_UPDATE})\n`;
 }

@@ -37,6 +37,24 @@ export interface SimdKernels {
   transpose(src: number, dst: number, R: number, C: number): void;
   /** dst [width] = the sum of the rows of src [rows, width], in row order, in float32; width % 4 == 0. */
   sumRows(src: number, dst: number, rows: number, width: number): void;
+  /** One Adam update of n values into wOut, mOut, vOut; n % 4 == 0. See ../adam-update.ts. */
+  adamUpdate(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    beta1: number,
+    oneMinusBeta1: number,
+    beta2: number,
+    oneMinusBeta2: number,
+    sqrtBc2: number,
+    eps: number,
+    stepSize: number,
+  ): void;
 }
 
 /** The parts of the WebAssembly JS API used here (the project's TypeScript libs do not declare it). */
@@ -84,6 +102,7 @@ function instantiate(backend: KernelBackend, memory: WasmMemory): SimdKernels | 
     lstmBackward: exports['lstm_gates_backward'] as SimdKernels['lstmBackward'],
     transpose: exports['transpose'] as SimdKernels['transpose'],
     sumRows: exports['sum_rows'] as SimdKernels['sumRows'],
+    adamUpdate: exports['adam_update'] as SimdKernels['adamUpdate'],
   };
 }
 
