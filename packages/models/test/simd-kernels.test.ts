@@ -1,6 +1,6 @@
 /**
  * The WebAssembly SIMD kernels (src/fused/simd) on a memory of their own, in both the plain and the shared-memory
- * build: the transpose element by element, the row sum bit for bit, the LSTM step against the JavaScript kernels of lstm-gates.ts
+ * build: the transpose element by element, the row and segment sums bit for bit, the LSTM step against the JavaScript kernels of lstm-gates.ts
  * (float64 arithmetic, Math.exp and Math.tanh); and the committed binaries against their source.
  */
 import fs from 'node:fs';
@@ -18,6 +18,7 @@ interface Harness {
   readonly backward: Kernel;
   readonly transpose: Kernel;
   readonly sumRows: Kernel;
+  readonly segmentSum: Kernel;
   /** Byte offset of a fresh, NaN-filled region of n floats (NaN shows any element a kernel forgot to write). */
   alloc(n: number): number;
   set(at: number, values: Float32Array): void;
@@ -39,6 +40,7 @@ function harness(kind: 'plain' | 'shared'): Harness {
     backward: instance.exports!['lstm_gates_backward'] as Kernel,
     transpose: instance.exports!['transpose'] as Kernel,
     sumRows: instance.exports!['sum_rows'] as Kernel,
+    segmentSum: instance.exports!['segment_sum'] as Kernel,
     alloc(n) {
       const at = next;
       next += Math.ceil((n * 4) / 16) * 16;
@@ -106,6 +108,24 @@ describe.each(['plain', 'shared'] as const)('SIMD kernels, %s memory', (kind) =>
     const expected = new Float32Array(width);
     for (let r = 0; r < rows; r++) for (let j = 0; j < width; j++) expected[j] = (expected[j] as number) + (src[r * width + j] as number);
     expect(k.get(at.dst, width)).toEqual(expected);
+    expect(k.get(at.after, 16).every(Number.isNaN)).toBe(true);
+  });
+
+  it('segment sum: rows added into their id\'s row in order, bit for bit; ids out of range dropped', () => {
+    const k = harness(kind);
+    const [rows, width, segments] = [9, 8, 4];
+    const src = uniform(rows * width, 10);
+    const ids = Int32Array.from([2, 0, 2, -1, 3, 2, 4, 0, 2]);
+    const at = { src: k.alloc(rows * width), ids: k.alloc(rows), dst: k.alloc(segments * width), after: k.alloc(16) };
+    k.set(at.src, src);
+    new Int32Array(k.heap.buffer, at.ids, rows).set(ids);
+    k.segmentSum(at.src, at.ids, at.dst, rows, width, segments);
+    const expected = new Float32Array(segments * width);
+    ids.forEach((id, r) => {
+      if (id < 0 || id >= segments) return;
+      for (let j = 0; j < width; j++) expected[id * width + j] = (expected[id * width + j] as number) + (src[r * width + j] as number);
+    });
+    expect(k.get(at.dst, segments * width)).toEqual(expected);
     expect(k.get(at.after, 16).every(Number.isNaN)).toBe(true);
   });
 

@@ -91,6 +91,11 @@ describe('wasm kernels equal the cpu backend', () => {
     const x3 = random([5, 2, 3]);
     expectClose(await onBoth(() => tf.unsortedSegmentSum(tf.tensor2d(x2, [6, 3]), tf.tensor1d([0, 2, 2, 5, 6, 0], 'int32'), 7)));
     expectClose(await onBoth(() => tf.unsortedSegmentSum(tf.tensor3d(x3, [5, 2, 3]), tf.tensor1d([1, 1, 1, 0, 3], 'int32'), 4)));
+    // rows of a multiple of 4 values: the SIMD kernel (out-of-range ids dropped there too)
+    const x4 = random([6, 8]);
+    expectClose(await onBoth(() => tf.unsortedSegmentSum(tf.tensor2d(x4, [6, 8]), tf.tensor1d([0, 2, 2, -1, 6, 9], 'int32'), 7)));
+    const x5 = random([5, 2, 2]);
+    expectClose(await onBoth(() => tf.unsortedSegmentSum(tf.tensor3d(x5, [5, 2, 2]), tf.tensor1d([3, 0, 3, 3, 1], 'int32'), 4)));
   });
 
   it('Slice, SplitV and Unpack of float32 and int32 tensors of rank 1 to 5', async () => {

@@ -1,8 +1,9 @@
 /**
  * Kernels that @tensorflow/tfjs-backend-wasm 4.22 lacks or runs slowly, registered for the `wasm` backend:
  *
- * - UnsortedSegmentSum: missing, and the gradient of tf.gather (every embedding lookup) needs it. Written in
- *   JavaScript on the backend's own heap (no copy out of WebAssembly memory).
+ * - UnsortedSegmentSum: missing, and the gradient of tf.gather (every embedding lookup) needs it. Runs on the
+ *   backend's own heap (no copy out of WebAssembly memory): in SIMD (fused/simd) for float32 rows of a multiple of
+ *   4 values, in JavaScript otherwise; rows are added in order either way.
  * - BatchMatMul with transposeA/transposeB: the wasm kernel handles the flags with a slow strided loop (about 10x
  *   slower than the plain path), and matMul's gradient always uses them (dA = dY Bᵀ, dB = Aᵀ dY). The fix
  *   transposes the flagged operand with the wasm Transpose kernel, then runs the fast plain kernel; a weight
@@ -36,7 +37,7 @@ interface WasmBackendLike {
 }
 
 export const WASM_KERNEL_FIXES = [
-  'UnsortedSegmentSum (JS, for gather gradients)',
+  'UnsortedSegmentSum (SIMD or JS, for gather gradients)',
   'Transpose of the last two axes in WebAssembly SIMD',
   'BatchMatMul transpose fast path (Aᵀ B as (Bᵀ A)ᵀ when that packs less)',
   'Slice/SplitV/Unpack without whole-input copies',
@@ -73,6 +74,11 @@ function registerUnsortedSegmentSum(): void {
       const rowSize = x.shape.slice(1).reduce((a, b) => a * b, 1);
       const rows = x.shape[0] ?? 1;
       const out = wasm.makeOutput([numSegments, ...x.shape.slice(1)], x.dtype);
+      const simd = x.dtype === 'float32' && segmentIds.dtype === 'int32' && rowSize % 4 === 0 ? simdKernels(backend as tf.KernelBackend) : undefined;
+      if (simd !== undefined) {
+        simd.segmentSum(simd.offset(x), simd.offset(segmentIds), simd.offset(out), rows, rowSize, numSegments);
+        return out;
+      }
       // Views are taken after makeOutput: allocating can grow (and detach) the WebAssembly memory.
       const outValues = wasm.typedArrayFromHeap(out);
       const values = wasm.typedArrayFromHeap(x);

@@ -17,6 +17,7 @@ import { lstmSequence } from '../fused/lstm-sequence.ts';
 import { nativeLstmSequence } from '../native/lstm-block.ts';
 import { NATIVE_BACKEND_NAME } from '../native/load.ts';
 import { detach } from './detach.ts';
+import { projectSequence } from './input-projection.ts';
 import { AUTO_FUSED_BACKENDS, fusedRecurrence } from './fusion-policy.ts';
 import type { CellState, RecurrenceWeights, RecurrentCell } from './recurrent-cell.ts';
 import type { SequenceRunResult } from './run-sequence.ts';
@@ -52,7 +53,10 @@ export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellS
   const start = Math.min(Math.max(options.gradientStart ?? 0, 0), T);
   if (initial.c === undefined) throw new Error(`${cell.name}: LSTM state without a cell state c`);
   const permutation = reverse && lengths !== undefined ? reverseWithinLengths(lengths, T, B) : undefined;
-  const input = reverse ? (permutation === undefined ? tf.reverse(x, 0) : permuteSteps(x, permutation)) : x;
+  // BlockLSTMV2 projects its input inside the kernel; elsewhere the projection runs once for the whole sequence,
+  // before any reordering (the same rows either way).
+  const source = tf.getBackend() === NATIVE_BACKEND_NAME ? x : projectSequence(cell, x);
+  const input = reverse ? (permutation === undefined ? tf.reverse(source, 0) : permuteSteps(source, permutation)) : source;
 
   let h: tf.Tensor3D;
   let c: tf.Tensor3D;
@@ -90,14 +94,13 @@ export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellS
 }
 
 /** The backend's sequence kernel over steps in processing order: every step's h and c, [T, B, H] each. */
-function sequenceKernel(cell: RecurrentCell, x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, rec: RecurrenceWeights): { h: tf.Tensor3D; c: tf.Tensor3D } {
+/** `input`: the layer's input [T, B, in] on native TensorFlow, its projection [T, B, 4H] elsewhere. */
+function sequenceKernel(cell: RecurrentCell, input: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, rec: RecurrenceWeights): { h: tf.Tensor3D; c: tf.Tensor3D } {
   if (tf.getBackend() === NATIVE_BACKEND_NAME) {
     // BlockLSTMV2 does the input projection itself, from [x, h] and [W_ih; W_hh].
-    return nativeLstmSequence(x, h0, c0, { kernel: cell.W_ih as tf.Tensor2D, recurrentKernel: rec.W_hh, bias: cell.b_ih as tf.Tensor1D });
+    return nativeLstmSequence(input, h0, c0, { kernel: cell.W_ih as tf.Tensor2D, recurrentKernel: rec.W_hh, bias: cell.b_ih as tf.Tensor1D });
   }
-  const [T, B, I] = x.shape;
-  const xProj = tf.reshape(cell.projectInput(tf.reshape(x, [T * B, I])), [T, B, -1]) as tf.Tensor3D;
-  return lstmSequence(xProj, h0, c0, rec.W_hh);
+  return lstmSequence(input, h0, c0, rec.W_hh);
 }
 
 function padded(lengths: readonly number[] | undefined, T: number, B: number, origin: string): readonly number[] | undefined {

@@ -2,13 +2,12 @@
  * When a recurrent layer runs as one fused kernel per sequence instead of step by step.
  *
  * - `auto` (default): fused where it is at least as fast. On the native `tensorflow` backend that is TensorFlow's
- *   BlockLSTMV2 for LSTM layers (bench: 1.5-2.7x the same model run step by step). On wasm it is the JavaScript
- *   `lstmSequence` kernel: as fast as the per-step fused gates in interleaved runs (reference 8.0k/8.4k vs
- *   8.0k/8.4k tokens/s, larger 2.9k/2.9k vs 2.8k/3.0k), with one tape node per layer instead of a dozen per step.
- *   It was chosen when it also took ~20% less memory (peak RSS on the larger config 455 vs 560 MiB); since the
- *   backward pass frees as it goes (autograd/releasing-backprop.ts) the two are level (438 vs 426 MiB). The
+ *   BlockLSTMV2 for LSTM layers (bench: 1.5-2.7x the same model run step by step). On wasm it is `lstmSequence`,
+ *   which runs below the engine with the SIMD step kernel (fused/lstm-sequence-wasm.ts): median of three bench rounds,
+ *   10.4k vs 8.3k tokens/s for the product run step by step (reference config), 4.2k vs 4.0k (larger), with one
+ *   tape node per layer instead of a dozen per step and the same peak memory (292 vs 305 MiB, 403 vs 409 MiB). The
  *   plain-JS cpu backend stays unrolled: it is the reference the fused paths are tested against.
- * - `always`: fused on every backend (the JavaScript `lstmSequence` kernel off the native backend). Tests use it
+ * - `always`: fused on every backend (`lstmSequence` off the native backend, in JavaScript on cpu). Tests use it
  *   to check the fused routing against the unrolled path on cpu.
  * - `off`: always unrolled, the reference path.
  *

@@ -10,6 +10,7 @@ import type { DropoutMasks } from './dropout.ts';
 import type { Padding } from './padding.ts';
 import type { Parameters } from './parameters.ts';
 import { canRunFused, runFusedLstm } from './fused-run.ts';
+import { projectSequence } from './input-projection.ts';
 import { forSteps, RecurrentCell, type CellState } from './recurrent-cell.ts';
 import { runSequence, type SequenceRunOptions, type SequenceRunResult } from './run-sequence.ts';
 
@@ -128,13 +129,13 @@ export class RecurrentStack {
     masks: DropoutMasks,
     options: Omit<SequenceRunOptions, 'stepMasks'> & { readonly padding?: Padding | undefined },
   ): SequenceRunResult {
-    const [T, B, inDim] = x.shape;
+    const B = x.shape[1];
     const weights = cell.prepareWeights(masks, B);
     const { padding, ...rest } = options;
     const lengths = padding?.fusedLengths;
     if (lengths !== null && canRunFused(cell, weights, { ...rest, lengths })) return runFusedLstm(cell, x, initial, weights, { ...rest, lengths });
     // In tf.tidy: only the per-step slices outlive it (the [T·B, G·H] matmul and bias outputs are not saved).
-    const projected = tf.tidy(() => tf.unstack(tf.reshape(cell.projectInput(tf.reshape(x, [T * B, inDim])), [T, B, -1])) as tf.Tensor2D[]);
+    const projected = tf.tidy(() => tf.unstack(projectSequence(cell, x)) as tf.Tensor2D[]);
     return runSequence(cell, projected, initial, forSteps(weights), masks, { ...rest, stepMasks: padding?.stepMasks() });
   }
 

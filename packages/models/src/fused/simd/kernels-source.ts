@@ -1,6 +1,6 @@
 /**
  * The WebAssembly text of the SIMD kernels run on tfjs-backend-wasm's own heap (see simd-kernels.ts): an LSTM
- * step forward and backward, a 2-D transpose, a sum over rows and an Adam update.
+ * step forward and backward, a 2-D transpose, sums over rows (all of them, or by segment) and an Adam update.
  *
  * Written as a generator rather than a .wat file for one reason: V8 does not inline WebAssembly calls, and every
  * call spills the caller's live SIMD registers, so a kernel that called helper functions for exp, σ and tanh ran
@@ -374,6 +374,46 @@ const SUM_ROWS = `
 `;
 
 /**
+ * dst [segments, width] = for each row r of src [rows, width], added into row ids[r] (int32; rows whose id is
+ * outside [0, segments) are dropped, as TensorFlow does), rows in order, float32; width a multiple of 4. The
+ * gradient of a gather (an embedding lookup) is such a sum.
+ */
+const SEGMENT_SUM = `
+  (func (export "segment_sum") (param $src i32) (param $ids i32) (param $dst i32) (param $rows i32) (param $width i32) (param $segments i32)
+    (local $bytes i32) (local $k i32) (local $r i32) (local $id i32) (local $to i32)
+    (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $k (i32.const 0))
+    (block $zeroed
+      (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $k) (i32.mul (local.get $bytes) (local.get $segments))))
+        (v128.store align=4 (i32.add (local.get $dst) (local.get $k)) (v128.const i32x4 0 0 0 0))
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $zero)))
+    (local.set $r (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $id (i32.load align=4 (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
+        ;; unsigned compare: a negative id is a huge unsigned one, so one test drops both kinds
+        (if (i32.lt_u (local.get $id) (local.get $segments))
+          (then
+            (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $id) (local.get $bytes))))
+            (local.set $k (i32.const 0))
+            (block $colsDone
+              (loop $cols
+                (br_if $colsDone (i32.ge_u (local.get $k) (local.get $bytes)))
+                (v128.store align=4 (i32.add (local.get $to) (local.get $k))
+                  (f32x4.add
+                    (v128.load align=4 (i32.add (local.get $to) (local.get $k)))
+                    (v128.load align=4 (i32.add (local.get $src) (local.get $k)))))
+                (local.set $k (i32.add (local.get $k) (i32.const 16)))
+                (br $cols)))))
+        (local.set $src (i32.add (local.get $src) (local.get $bytes)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $rowLoop))))
+`;
+
+/**
  * One Adam update of n values (n % 4 == 0, the caller checks), the same float32 operations in the same order as
  * the composite in ../adam-update.ts, so the results are identical bit for bit:
  *   m' = m β1 + g (1 - β1);  v' = v β2 + g² (1 - β2);  w' = w - (m' / (sqrt(v') / sqrt(bc2) + eps)) · stepSize
@@ -417,5 +457,5 @@ const ADAM_UPDATE = `
 
 /** The module's text with `memoryImport` as its memory import (plain or shared, to match tfjs's heap). */
 export function simdKernelsWat(memoryImport: string): string {
-  return `(module\n  ${memoryImport}\n${FORWARD}${BACKWARD}${TRANSPOSE}${SUM_ROWS}${ADAM_UPDATE})\n`;
+  return `(module\n  ${memoryImport}\n${FORWARD}${BACKWARD}${TRANSPOSE}${SUM_ROWS}${SEGMENT_SUM}${ADAM_UPDATE})\n`;
 }

@@ -37,6 +37,8 @@ export interface SimdKernels {
   transpose(src: number, dst: number, R: number, C: number): void;
   /** dst [width] = the sum of the rows of src [rows, width], in row order, in float32; width % 4 == 0. */
   sumRows(src: number, dst: number, rows: number, width: number): void;
+  /** dst [segments, width] = rows of src [rows, width] added into row ids[r] (int32 at `ids`); width % 4 == 0. */
+  segmentSum(src: number, ids: number, dst: number, rows: number, width: number, segments: number): void;
   /** One Adam update of n values into wOut, mOut, vOut; n % 4 == 0. See ../adam-update.ts. */
   adamUpdate(
     w: number,
@@ -102,6 +104,7 @@ function instantiate(backend: KernelBackend, memory: WasmMemory): SimdKernels | 
     lstmBackward: exports['lstm_gates_backward'] as SimdKernels['lstmBackward'],
     transpose: exports['transpose'] as SimdKernels['transpose'],
     sumRows: exports['sum_rows'] as SimdKernels['sumRows'],
+    segmentSum: exports['segment_sum'] as SimdKernels['segmentSum'],
     adamUpdate: exports['adam_update'] as SimdKernels['adamUpdate'],
   };
 }
