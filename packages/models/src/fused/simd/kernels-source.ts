@@ -338,6 +338,29 @@ const TRANSPOSE = `
         (br $rows))))
 `;
 
+/** `$k` over [0, bytes) in steps of 16 (one vector), running `body` each time, as a loop named `label`. */
+function byteLoop(label: string, bytes: string, body: string): string {
+  return `(local.set $k (i32.const 0))
+    (block $${label}Done
+      (loop $${label}
+        (br_if $${label}Done (i32.ge_u (local.get $k) ${bytes}))
+        ${body}
+        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (br $${label})))`;
+}
+
+/** Statements: `bytes` bytes at `to` set to zero. */
+const zeroBytes = (to: string, bytes: string): string => byteLoop('zero', bytes, `(v128.store align=4 (i32.add ${to} (local.get $k)) (v128.const i32x4 0 0 0 0))`);
+
+/** Statements: the float32 row at `to` += the row at `from`, `bytes` bytes long. */
+const addRowInto = (to: string, from: string, bytes: string): string =>
+  byteLoop(
+    'cols',
+    bytes,
+    `(v128.store align=4 (i32.add ${to} (local.get $k))
+          (f32x4.add (v128.load align=4 (i32.add ${to} (local.get $k))) (v128.load align=4 (i32.add ${from} (local.get $k)))))`,
+  );
+
 /**
  * dst [width] = Σ_r src [rows, width] row by row, in float32, as a plain loop that adds each row in order into
  * zeros would (the same sum bit for bit); width a multiple of 4 (the caller checks). Every bias gradient is such
@@ -345,29 +368,14 @@ const TRANSPOSE = `
  */
 const SUM_ROWS = `
   (func (export "sum_rows") (param $src i32) (param $dst i32) (param $rows i32) (param $width i32)
-    (local $bytes i32) (local $end i32) (local $k i32) (local $r i32)
+    (local $bytes i32) (local $k i32) (local $r i32)
     (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $k (i32.const 0))
-    (block $zeroed
-      (loop $zero
-        (br_if $zeroed (i32.ge_u (local.get $k) (local.get $bytes)))
-        (v128.store align=4 (i32.add (local.get $dst) (local.get $k)) (v128.const i32x4 0 0 0 0))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $zero)))
+    ${zeroBytes('(local.get $dst)', '(local.get $bytes)')}
     (local.set $r (i32.const 0))
     (block $rowsDone
       (loop $rowLoop
         (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $k (i32.const 0))
-        (block $colsDone
-          (loop $cols
-            (br_if $colsDone (i32.ge_u (local.get $k) (local.get $bytes)))
-            (v128.store align=4 (i32.add (local.get $dst) (local.get $k))
-              (f32x4.add
-                (v128.load align=4 (i32.add (local.get $dst) (local.get $k)))
-                (v128.load align=4 (i32.add (local.get $src) (local.get $k)))))
-            (local.set $k (i32.add (local.get $k) (i32.const 16)))
-            (br $cols)))
+        ${addRowInto('(local.get $dst)', '(local.get $src)', '(local.get $bytes)')}
         (local.set $src (i32.add (local.get $src) (local.get $bytes)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
@@ -380,15 +388,9 @@ const SUM_ROWS = `
  */
 const SEGMENT_SUM = `
   (func (export "segment_sum") (param $src i32) (param $ids i32) (param $dst i32) (param $rows i32) (param $width i32) (param $segments i32)
-    (local $bytes i32) (local $k i32) (local $r i32) (local $id i32) (local $to i32)
+    (local $bytes i32) (local $k i32) (local $r i32) (local $id i32)
     (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
-    (local.set $k (i32.const 0))
-    (block $zeroed
-      (loop $zero
-        (br_if $zeroed (i32.ge_u (local.get $k) (i32.mul (local.get $bytes) (local.get $segments))))
-        (v128.store align=4 (i32.add (local.get $dst) (local.get $k)) (v128.const i32x4 0 0 0 0))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $zero)))
+    ${zeroBytes('(local.get $dst)', '(i32.mul (local.get $bytes) (local.get $segments))')}
     (local.set $r (i32.const 0))
     (block $rowsDone
       (loop $rowLoop
@@ -396,18 +398,7 @@ const SEGMENT_SUM = `
         (local.set $id (i32.load align=4 (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
         ;; unsigned compare: a negative id is a huge unsigned one, so one test drops both kinds
         (if (i32.lt_u (local.get $id) (local.get $segments))
-          (then
-            (local.set $to (i32.add (local.get $dst) (i32.mul (local.get $id) (local.get $bytes))))
-            (local.set $k (i32.const 0))
-            (block $colsDone
-              (loop $cols
-                (br_if $colsDone (i32.ge_u (local.get $k) (local.get $bytes)))
-                (v128.store align=4 (i32.add (local.get $to) (local.get $k))
-                  (f32x4.add
-                    (v128.load align=4 (i32.add (local.get $to) (local.get $k)))
-                    (v128.load align=4 (i32.add (local.get $src) (local.get $k)))))
-                (local.set $k (i32.add (local.get $k) (i32.const 16)))
-                (br $cols)))))
+          (then ${addRowInto('(i32.add (local.get $dst) (i32.mul (local.get $id) (local.get $bytes)))', '(local.get $src)', '(local.get $bytes)')}))
         (local.set $src (i32.add (local.get $src) (local.get $bytes)))
         (local.set $r (i32.add (local.get $r) (i32.const 1)))
         (br $rowLoop))))
