@@ -4,9 +4,9 @@
  * - `auto` (default): fused where it is at least as fast. On the native `tensorflow` backend that is TensorFlow's
  *   BlockLSTMV2 for LSTM layers (bench: 1.5-2.7x the same model run step by step). On wasm it is `lstmSequence`,
  *   which runs below the engine with the SIMD step kernel (fused/lstm-sequence-wasm.ts): median of three bench rounds,
- *   10.4k vs 8.3k tokens/s for the product run step by step (reference config), 4.2k vs 4.0k (larger), with one
- *   tape node per layer instead of a dozen per step and the same peak memory (292 vs 305 MiB, 403 vs 409 MiB). The
- *   plain-JS cpu backend stays unrolled: it is the reference the fused paths are tested against.
+ *   13.0k vs 10.6k tokens/s for the product run step by step (reference config), level on the larger one (5.4k
+ *   both), with one tape node per layer instead of a dozen per step and about the same memory (314 vs 304 MiB,
+ *   372 vs 411 MiB). The plain-JS cpu backend stays unrolled: it is the reference the fused paths are tested against.
  * - `always`: fused on every backend (`lstmSequence` off the native backend, in JavaScript on cpu). Tests use it
  *   to check the fused routing against the unrolled path on cpu.
  * - `off`: always unrolled, the reference path.
