@@ -23,8 +23,8 @@ interface Case {
 const CASES: readonly Case[] = [{ carried: false }, { carried: true }];
 
 /**
- * LSTM widths: on wasm, H = 4 and H = 20 run the SIMD step kernel (one group of four units per row; four groups
- * at once plus one), H = 6 its JavaScript fallback (H not a multiple of 4).
+ * Widths for the LSTM and GRU tests: on wasm, H = 4 and H = 20 run the SIMD step kernels (one group of four units
+ * per row; four groups at once plus one), H = 6 their JavaScript fallbacks (H not a multiple of 4).
  */
 const LSTM_CASES: readonly (Case & { readonly H: number })[] = [
   { carried: false, H: 4 },
@@ -139,7 +139,7 @@ describe.each(MEMORY_BACKENDS)('fused gate kernels on %s', (backendName) => {
     expect(maxAbsDiff(fused.c, reference.c)).toBeLessThan(TOLERANCE);
   });
 
-  test.each(CASES)('gruGates matches nn.GRUCell unrolled over time (carried state: $carried)', ({ carried }) => {
+  test.each(LSTM_CASES)('gruGates matches nn.GRUCell unrolled over time (carried state: $carried, H = $H)', ({ carried, H }) => {
     const xs = Array.from({ length: T }, (_, t) => randomTensor(`gru.x${t}`, [B, I], 1));
     const W_ih = randomTensor('gru.W_ih', [I, 3 * H]);
     const W_hh = randomTensor('gru.W_hh', [H, 3 * H]);

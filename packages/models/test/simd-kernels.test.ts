@@ -1,11 +1,13 @@
 /**
  * The WebAssembly SIMD kernels (src/fused/simd) on a memory of their own, in both the plain and the shared-memory
- * build: the transpose element by element, the row and segment sums bit for bit, the LSTM step against the JavaScript kernels of lstm-gates.ts
- * (float64 arithmetic, Math.exp and Math.tanh); and the committed binaries against their source.
+ * build: the transpose element by element, the row and segment sums bit for bit, the LSTM and GRU steps against
+ * the JavaScript kernels of lstm-gates.ts and gru-gates.ts (float64 arithmetic, Math.exp and Math.tanh); and the
+ * committed binaries against their source.
  */
 import fs from 'node:fs';
 import { createRng } from '@bptt/data';
 import { describe, expect, it } from 'vitest';
+import { gruGatesBackward, gruGatesForward } from '../src/fused/gru-gates.ts';
 import { lstmGatesBackward, lstmGatesForward } from '../src/fused/lstm-gates.ts';
 import { assembleKernels, GENERATED_PATH, generatedModuleText } from '../src/fused/simd/assemble.ts';
 import { SIMD_KERNELS_PLAIN, SIMD_KERNELS_SHARED } from '../src/fused/simd/kernels.generated.ts';
@@ -16,6 +18,8 @@ interface Harness {
   readonly heap: Float32Array;
   readonly forward: Kernel;
   readonly backward: Kernel;
+  readonly gruForward: Kernel;
+  readonly gruBackward: Kernel;
   readonly transpose: Kernel;
   readonly sumRows: Kernel;
   readonly segmentSum: Kernel;
@@ -38,6 +42,8 @@ function harness(kind: 'plain' | 'shared'): Harness {
     heap,
     forward: instance.exports!['lstm_gates_forward'] as Kernel,
     backward: instance.exports!['lstm_gates_backward'] as Kernel,
+    gruForward: instance.exports!['gru_gates_forward'] as Kernel,
+    gruBackward: instance.exports!['gru_gates_backward'] as Kernel,
     transpose: instance.exports!['transpose'] as Kernel,
     sumRows: instance.exports!['sum_rows'] as Kernel,
     segmentSum: instance.exports!['segment_sum'] as Kernel,
@@ -227,6 +233,31 @@ describe.each(['plain', 'shared'] as const)('SIMD kernels, %s memory', (kind) =>
         expect(Number.isNaN(dzT[u * steps * B + b])).toBe(true); // other steps' columns untouched
       }
     }
+  });
+
+  it.each(SHAPES)('GRU step forward and backward equal the JavaScript kernels (B = %i, H = %i)', (B, H) => {
+    const k = harness(kind);
+    const [xProj, hProj, h, dhNew] = [uniform(B * 3 * H, 10), uniform(B * 3 * H, 10), uniform(B * H, 1), uniform(B * H, 1)];
+    const at = { xProj: k.alloc(B * 3 * H), hProj: k.alloc(B * 3 * H), h: k.alloc(B * H), dhNew: k.alloc(B * H) };
+    k.set(at.xProj, xProj);
+    k.set(at.hProj, hProj);
+    k.set(at.h, h);
+    k.set(at.dhNew, dhNew);
+    const out = { h: k.alloc(B * H), gates: k.alloc(B * 3 * H), dxProj: k.alloc(B * 3 * H), dhProj: k.alloc(B * 3 * H), dh: k.alloc(B * H) };
+    k.gruForward(at.xProj, at.hProj, at.h, out.h, out.gates, B, H);
+    const expected = { h: new Float32Array(B * H), gates: new Float32Array(B * 3 * H) };
+    gruGatesForward(B, H, xProj, hProj, h, expected.h, expected.gates);
+    expect(worstError(k.get(out.gates, B * 3 * H), expected.gates)).toBeLessThan(1e-6);
+    expect(worstError(k.get(out.h, B * H), expected.h)).toBeLessThan(1e-6);
+
+    // The backward from the JavaScript forward's gates, so only the backward is compared.
+    k.set(out.gates, expected.gates);
+    k.gruBackward(out.gates, at.hProj, at.h, at.dhNew, out.dxProj, out.dhProj, out.dh, B, H);
+    const grads = { dxProj: new Float32Array(B * 3 * H), dhProj: new Float32Array(B * 3 * H), dh: new Float32Array(B * H) };
+    gruGatesBackward(B, H, expected.gates, hProj, h, dhNew, grads.dxProj, grads.dhProj, grads.dh);
+    expect(worstError(k.get(out.dxProj, B * 3 * H), grads.dxProj)).toBeLessThan(1e-6);
+    expect(worstError(k.get(out.dhProj, B * 3 * H), grads.dhProj)).toBeLessThan(1e-6);
+    expect(worstError(k.get(out.dh, B * H), grads.dh)).toBeLessThan(1e-6);
   });
 
   it('backward without the optional pointers writes only dz and dc', () => {

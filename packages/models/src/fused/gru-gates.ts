@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { MEMORY_BACKENDS, runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
+import { stepSimdKernels } from './simd/simd-kernels.ts';
 
 export const GRU_GATES = 'BpttGruGates';
 export const GRU_GATES_GRAD = 'BpttGruGatesGrad';
@@ -50,7 +51,8 @@ export function gruGatesForward(
 
 /**
  * Forward on the wasm heap around two calls of the backend's vectorised Sigmoid: one for r and z, one for
- * n = tanh(a) = 2σ(2a) - 1 (a needs r first). Returns [h', saved (r, z, n)].
+ * n = tanh(a) = 2σ(2a) - 1 (a needs r first), for where the SIMD kernel (simd/) cannot run: H not a multiple of 4,
+ * or an engine without WebAssembly SIMD. Returns [h', saved (r, z, n)].
  */
 function gruGatesForwardWasm(backend: KernelBackend, xProj: TensorInfo, hProj: TensorInfo, h: TensorInfo, B: number, H: number): TensorInfo[] {
   const pad = new WasmScratchPad(GRU_GATES, backend);
@@ -168,12 +170,27 @@ function compositeBackward(gates: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2
   });
 }
 
+interface WasmOutputs {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+function checkFloat32(kernel: string, infos: readonly TensorInfo[]): void {
+  for (const info of infos) if (info.dtype !== 'float32') throw new TypeError(`${kernel}: inputs must be float32, got ${info.dtype}`);
+}
+
 registerKernelOnce({
   kernelName: GRU_GATES,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
     const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
-    return gruGatesForwardWasm(backend as KernelBackend, xProj, hProj, h, B, H);
+    const simd = stepSimdKernels(backend as KernelBackend, H);
+    if (simd === undefined) return gruGatesForwardWasm(backend as KernelBackend, xProj, hProj, h, B, H);
+    checkFloat32(GRU_GATES, [xProj, hProj, h]);
+    const wasm = backend as unknown as WasmOutputs;
+    const [hNew, gates] = [wasm.makeOutput([B, H], 'float32'), wasm.makeOutput([B, 3 * H], 'float32')];
+    const at = simd.offset;
+    simd.gruForward(at(xProj), at(hProj), at(h), at(hNew), at(gates), B, H);
+    return [hNew, gates];
   },
 });
 
@@ -195,6 +212,15 @@ for (const backendName of MEMORY_BACKENDS) {
     kernelFunc: ({ inputs, backend }) => {
       const { gates, hProj, h, dhNew } = inputs as Record<'gates' | 'hProj' | 'h' | 'dhNew', TensorInfo>;
       const [B, H] = h.shape as [number, number];
+      const simd = backendName === 'wasm' ? stepSimdKernels(backend as KernelBackend, H) : undefined;
+      if (simd !== undefined) {
+        checkFloat32(GRU_GATES_GRAD, [gates, hProj, h, dhNew]);
+        const wasm = backend as unknown as WasmOutputs;
+        const outs = [wasm.makeOutput([B, 3 * H], 'float32'), wasm.makeOutput([B, 3 * H], 'float32'), wasm.makeOutput([B, H], 'float32')] as const;
+        const at = simd.offset;
+        simd.gruBackward(at(gates), at(hProj), at(h), at(dhNew), at(outs[0]), at(outs[1]), at(outs[2]), B, H);
+        return [...outs];
+      }
       return runOnBackendMemory(GRU_GATES_GRAD, backendName, backend as KernelBackend, [gates, hProj, h, dhNew], [[B, 3 * H], [B, 3 * H], [B, H]], (ins, outs) =>
         gruGatesBackward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array, Float32Array])),
       );

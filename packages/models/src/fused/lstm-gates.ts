@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
 import { runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
-import { lstmSimdKernels } from './simd/simd-kernels.ts';
+import { stepSimdKernels } from './simd/simd-kernels.ts';
 
 export const LSTM_GATES = 'BpttLstmGates';
 export const LSTM_GATES_GRAD = 'BpttLstmGatesGrad';
@@ -197,7 +197,7 @@ registerKernelOnce({
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
     const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
-    const simd = lstmSimdKernels(backend as KernelBackend, H);
+    const simd = stepSimdKernels(backend as KernelBackend, H);
     if (simd === undefined) return lstmGatesForwardWasm(backend as KernelBackend, xProj, hProj, c, B, H);
     for (const info of [xProj, hProj, c]) {
       if (info.dtype !== 'float32') throw new TypeError(`${LSTM_GATES}: inputs must be float32, got ${info.dtype}`);
@@ -228,7 +228,7 @@ for (const backendName of ['cpu', 'wasm'] as const) {
     kernelFunc: ({ inputs, backend }) => {
       const { saved, c, dh, dcNew } = inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', TensorInfo>;
       const [B, H] = c.shape as [number, number];
-      const simd = backendName === 'wasm' ? lstmSimdKernels(backend as KernelBackend, H) : undefined;
+      const simd = backendName === 'wasm' ? stepSimdKernels(backend as KernelBackend, H) : undefined;
       if (simd !== undefined) {
         for (const info of [saved, c, dh, dcNew]) {
           if (info.dtype !== 'float32') throw new TypeError(`${LSTM_GATES_GRAD}: inputs must be float32, got ${info.dtype}`);

@@ -14,7 +14,7 @@ import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { LSTM_GATES, LSTM_GATES_GRAD } from './lstm-gates.ts';
 import { lstmSequenceBackwardOnWasm, lstmSequenceForwardOnWasm } from './lstm-sequence-wasm.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
-import { lstmSimdKernels } from './simd/simd-kernels.ts';
+import { stepSimdKernels } from './simd/simd-kernels.ts';
 
 export const LSTM_SEQUENCE = 'BpttLstmSequence';
 export const LSTM_SEQUENCE_GRAD = 'BpttLstmSequenceGrad';
@@ -113,7 +113,7 @@ registerKernelOnce({
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
     const sizes = checkInputs(inputs);
-    const simd = lstmSimdKernels(backend as tf.KernelBackend, sizes.H);
+    const simd = stepSimdKernels(backend as tf.KernelBackend, sizes.H);
     if (simd === undefined) return forward(inputs);
     return lstmSequenceForwardOnWasm(LSTM_SEQUENCE, backend as tf.KernelBackend, simd, inputs as Record<keyof Inputs, tf.TensorInfo>, sizes);
   },
@@ -124,7 +124,7 @@ registerKernelOnce({
   kernelFunc: ({ inputs, backend }) => {
     const { h, h0 } = inputs as unknown as GradInputs;
     const sizes = { T: h.shape[0] as number, B: h0.shape[0] as number, H: h0.shape[1] as number };
-    const simd = lstmSimdKernels(backend as tf.KernelBackend, sizes.H);
+    const simd = stepSimdKernels(backend as tf.KernelBackend, sizes.H);
     if (simd === undefined) return backward(inputs);
     return lstmSequenceBackwardOnWasm(LSTM_SEQUENCE_GRAD, backend as tf.KernelBackend, simd, inputs as Record<keyof GradInputs, tf.TensorInfo>, sizes);
   },

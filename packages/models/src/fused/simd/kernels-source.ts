@@ -1,6 +1,6 @@
 /**
  * The WebAssembly text of the SIMD kernels run on tfjs-backend-wasm's own heap (see simd-kernels.ts): an LSTM
- * step forward and backward, a 2-D transpose, sums over rows (all of them, or by segment) and an Adam update.
+ * step and a GRU step, forward and backward, a 2-D transpose, sums over rows (all of them, or by segment) and an Adam update.
  *
  * Written as a generator rather than a .wat file for one reason: V8 does not inline WebAssembly calls, and every
  * call spills the caller's live SIMD registers, so a kernel that called helper functions for exp, σ and tanh ran
@@ -446,7 +446,93 @@ const ADAM_UPDATE = `
         (br $each))))
 `;
 
+/** Row offsets of the group at byte $k of row $b in a GRU's [B, 3H] tensors ($z) and its state ($st). */
+const GRU_OFFSETS = [
+  `(local.set $z (i32.add (i32.mul ${get('b')} (i32.mul ${get('block')} (i32.const 3))) ${get('k')}))`,
+  `(local.set $st (i32.add (i32.mul ${get('b')} ${get('block')}) ${get('k')}))`,
+];
+
+/** Loops rows $b < $B and, inside, groups of four units at byte $k < $block, around `body`. */
+function overGroups(body: readonly string[]): string {
+  return `(local.set $block (i32.shl (local.get $H) (i32.const 2)))
+    (local.set $b (i32.const 0))
+    (block $rowsDone
+      (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
+        ${byteLoop('groups', '(local.get $block)', indent(body, 8).trimStart())}
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $rows)))`;
+}
+
+const GRU_FORWARD_GROUP = [
+  ...GRU_OFFSETS,
+  `(local.set $er (f32x4.neg (f32x4.add ${load(add(get('xProj'), get('z')))} ${load(add(get('hProj'), get('z')))})))`,
+  `(local.set $ez (f32x4.neg (f32x4.add ${load(add(add(get('xProj'), get('z')), blocks(1)))} ${load(add(add(get('hProj'), get('z')), blocks(1)))})))`,
+  ...expInline(['er', 'ez']),
+  `(local.set $r ${sigmoidOf(get('er'))})`,
+  `(local.set $u ${sigmoidOf(get('ez'))})`,
+  // n = tanh(xProj_n + r ⊙ hProj_n), from e^(2a)
+  `(local.set $en (f32x4.mul ${TWO} (f32x4.add ${load(add(add(get('xProj'), get('z')), blocks(2)))} (f32x4.mul ${get('r')} ${load(add(add(get('hProj'), get('z')), blocks(2)))}))))`,
+  ...expInline(['en']),
+  `(local.set $n ${tanhOf(get('en'))})`,
+  store(add(get('gates'), get('z')), get('r')),
+  store(add(add(get('gates'), get('z')), blocks(1)), get('u')),
+  store(add(add(get('gates'), get('z')), blocks(2)), get('n')),
+  // h' = (1 - z) n + z h
+  store(
+    add(get('hOut'), get('st')),
+    `(f32x4.add (f32x4.mul (f32x4.sub ${ONE} ${get('u')}) ${get('n')}) (f32x4.mul ${get('u')} ${load(add(get('h'), get('st')))}))`,
+  ),
+];
+
+/**
+ * One GRU step (PyTorch's convention, reset after the hidden matmul), as ../gru-gates.ts: r, z = σ(xProj + hProj)
+ * for their blocks, n = tanh(xProj_n + r ⊙ hProj_n), h' = (1 - z) n + z h. Writes h' to hOut and (r, z, n) to
+ * gates ([B, 3H]).
+ */
+const GRU_FORWARD = `
+  (func (export "gru_gates_forward")
+    (param $xProj i32) (param $hProj i32) (param $h i32) (param $hOut i32) (param $gates i32) (param $B i32) (param $H i32)
+    (local $block i32) (local $b i32) (local $k i32) (local $z i32) (local $st i32)
+    (local $r v128) (local $u v128) (local $n v128)
+    ${expLocals(['er', 'ez', 'en'])}
+    ${CONSTANT_LOCALS}
+    ${SET_CONSTANTS}
+    ${overGroups(GRU_FORWARD_GROUP)})
+`;
+
+const GRU_BACKWARD_GROUP = [
+  ...GRU_OFFSETS,
+  `(local.set $r ${load(add(get('gates'), get('z')))})`,
+  `(local.set $u ${load(add(add(get('gates'), get('z')), blocks(1)))})`,
+  `(local.set $n ${load(add(add(get('gates'), get('z')), blocks(2)))})`,
+  `(local.set $d ${load(add(get('dhNew'), get('st')))})`,
+  // in the JavaScript kernel's order: dn = d (1 - z) (1 - n²); dz = d (h - n) z (1 - z); dr = dn hProj_n r (1 - r)
+  `(local.set $dn (f32x4.mul (f32x4.mul ${get('d')} (f32x4.sub ${ONE} ${get('u')})) (f32x4.sub ${ONE} (f32x4.mul ${get('n')} ${get('n')}))))`,
+  `(local.set $dz (f32x4.mul (f32x4.mul (f32x4.mul ${get('d')} (f32x4.sub ${load(add(get('h'), get('st')))} ${get('n')})) ${get('u')}) (f32x4.sub ${ONE} ${get('u')})))`,
+  `(local.set $dr (f32x4.mul (f32x4.mul (f32x4.mul ${get('dn')} ${load(add(add(get('hProj'), get('z')), blocks(2)))}) ${get('r')}) (f32x4.sub ${ONE} ${get('r')})))`,
+  store(add(get('dxProj'), get('z')), get('dr')),
+  store(add(add(get('dxProj'), get('z')), blocks(1)), get('dz')),
+  store(add(add(get('dxProj'), get('z')), blocks(2)), get('dn')),
+  store(add(get('dhProj'), get('z')), get('dr')),
+  store(add(add(get('dhProj'), get('z')), blocks(1)), get('dz')),
+  store(add(add(get('dhProj'), get('z')), blocks(2)), `(f32x4.mul ${get('dn')} ${get('r')})`),
+  store(add(get('dh'), get('st')), `(f32x4.mul ${get('d')} ${get('u')})`),
+];
+
+/** The GRU step's gradient, as ../gru-gates.ts: from dh' to dxProj, dhProj and dh. */
+const GRU_BACKWARD = `
+  (func (export "gru_gates_backward")
+    (param $gates i32) (param $hProj i32) (param $h i32) (param $dhNew i32)
+    (param $dxProj i32) (param $dhProj i32) (param $dh i32) (param $B i32) (param $H i32)
+    (local $block i32) (local $b i32) (local $k i32) (local $z i32) (local $st i32)
+    (local $r v128) (local $u v128) (local $n v128) (local $d v128) (local $dn v128) (local $dz v128) (local $dr v128)
+    ${CONSTANT_LOCALS}
+    ${SET_CONSTANTS}
+    ${overGroups(GRU_BACKWARD_GROUP)})
+`;
+
 /** The module's text with `memoryImport` as its memory import (plain or shared, to match tfjs's heap). */
 export function simdKernelsWat(memoryImport: string): string {
-  return `(module\n  ${memoryImport}\n${FORWARD}${BACKWARD}${TRANSPOSE}${SUM_ROWS}${SEGMENT_SUM}${ADAM_UPDATE})\n`;
+  return `(module\n  ${memoryImport}\n${FORWARD}${BACKWARD}${GRU_FORWARD}${GRU_BACKWARD}${TRANSPOSE}${SUM_ROWS}${SEGMENT_SUM}${ADAM_UPDATE})\n`;
 }

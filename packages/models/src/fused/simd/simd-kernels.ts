@@ -33,6 +33,10 @@ export interface SimdKernels {
     B: number,
     H: number,
   ): void;
+  /** One GRU step (PyTorch's convention) into hOut [B, H] and gates [B, 3H]; H % 4 == 0. */
+  gruForward(xProj: number, hProj: number, h: number, hOut: number, gates: number, B: number, H: number): void;
+  /** Its gradient: dxProj, dhProj [B, 3H] and dh [B, H]; H % 4 == 0. */
+  gruBackward(gates: number, hProj: number, h: number, dhNew: number, dxProj: number, dhProj: number, dh: number, B: number, H: number): void;
   /** dst [C, R] = src [R, C] transposed; R % 4 == 0 and C % 4 == 0. */
   transpose(src: number, dst: number, R: number, C: number): void;
   /** dst [width] = the sum of the rows of src [rows, width], in row order, in float32; width % 4 == 0. */
@@ -102,6 +106,8 @@ function instantiate(backend: KernelBackend, memory: WasmMemory): SimdKernels | 
     copy: (to, from, bytes) => void new Uint8Array(memory.buffer).copyWithin(to, from, from + bytes),
     lstmForward: exports['lstm_gates_forward'] as SimdKernels['lstmForward'],
     lstmBackward: exports['lstm_gates_backward'] as SimdKernels['lstmBackward'],
+    gruForward: exports['gru_gates_forward'] as SimdKernels['gruForward'],
+    gruBackward: exports['gru_gates_backward'] as SimdKernels['gruBackward'],
     transpose: exports['transpose'] as SimdKernels['transpose'],
     sumRows: exports['sum_rows'] as SimdKernels['sumRows'],
     segmentSum: exports['segment_sum'] as SimdKernels['segmentSum'],
@@ -124,7 +130,7 @@ export function simdKernels(backend: KernelBackend): SimdKernels | undefined {
   return kernels ?? undefined;
 }
 
-/** The SIMD kernels where the LSTM step kernels can run: H a multiple of 4 (they work four units at a time). */
-export function lstmSimdKernels(backend: KernelBackend, H: number): SimdKernels | undefined {
+/** The SIMD kernels where the LSTM and GRU step kernels can run: H a multiple of 4 (they work four units at a time). */
+export function stepSimdKernels(backend: KernelBackend, H: number): SimdKernels | undefined {
   return H % 4 === 0 ? simdKernels(backend) : undefined;
 }
