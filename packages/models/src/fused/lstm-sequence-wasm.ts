@@ -1,12 +1,14 @@
 /**
  * The whole-sequence LSTM kernels (lstm-sequence.ts) on the wasm backend, run below the engine: each step is the
  * backend's own BatchMatMul kernel (XNNPACK) called directly, plus one call of the SIMD step kernel
- * (simd/lstm-simd.ts) that reads and writes the sequence tensors in place on the heap.
+ * (simd/simd-kernels.ts) that reads and writes the sequence tensors in place on the heap.
  *
  * The engine-level version spends more per step on what surrounds the math than on the math: tf.unstack and
  * tf.stack copies of every step's slices, an engine op (with its bookkeeping) per add, and per-step tensors the
  * engine tracks. Here a step allocates only its matmul's output and the small tensor the next matmul reads.
- * Same math, same order of the matmuls' reductions; the gates' exp is the SIMD kernel's (within 2 ulp).
+ * Same math as the engine-level kernel (tests compare both with an unrolled reference to 1e-5); the gates' exp is
+ * the SIMD kernel's (within 2 ulp), and the recurrent weight gradient is computed as its transpose (below), so its
+ * sums may round differently in the last bits.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
