@@ -60,7 +60,7 @@ export function lstmGatesForward(
 
 /**
  * Forward on the wasm heap in three JavaScript passes around two calls of the backend's vectorised Sigmoid
- * (tanh x = 2σ(2x) - 1), for where the SIMD kernel (simd/lstm-simd.ts) cannot run: H not a multiple of 4, or
+ * (tanh x = 2σ(2x) - 1), for where the SIMD kernel (simd/simd-kernels.ts) cannot run: H not a multiple of 4, or
  * an engine without WebAssembly SIMD. Returns [h, c', saved].
  */
 function lstmGatesForwardWasm(backend: KernelBackend, xProj: TensorInfo, hProj: TensorInfo, c: TensorInfo, B: number, H: number): TensorInfo[] {
