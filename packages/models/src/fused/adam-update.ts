@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs-core';
+import { wasmOutput } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerKernelOnce } from './register.ts';
 import { simdKernels } from './simd/simd-kernels.ts';
 
@@ -35,18 +36,13 @@ function composite(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: Ad
   });
 }
 
-interface WasmOutputs {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
 function onWasm(backend: KernelBackend, inputs: Record<'w' | 'g' | 'm' | 'v', TensorInfo>, s: AdamUpdateScalars): TensorInfo[] | undefined {
   const { w, g, m, v } = inputs;
   const n = tf.util.sizeFromShape(w.shape);
   if (n % 4 !== 0 || [w, g, m, v].some((t) => t.dtype !== 'float32')) return undefined;
   const simd = simdKernels(backend);
   if (simd === undefined) return undefined;
-  const wasm = backend as unknown as WasmOutputs;
-  const outs = [wasm.makeOutput([...w.shape], 'float32'), wasm.makeOutput([...w.shape], 'float32'), wasm.makeOutput([...w.shape], 'float32')];
+  const outs = [wasmOutput(backend, w.shape), wasmOutput(backend, w.shape), wasmOutput(backend, w.shape)];
   const at = simd.offset;
   simd.adamUpdate(
     at(w),

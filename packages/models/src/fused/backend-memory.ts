@@ -40,9 +40,7 @@ export function runOnBackendMemory(
   outputShapes: readonly (readonly number[])[],
   body: (inputs: readonly Float32Array[], outputs: readonly Float32Array[]) => void,
 ): TensorInfo[] {
-  for (const input of inputs) {
-    if (input.dtype !== 'float32') throw new TypeError(`${kernel}: inputs must be float32, got ${input.dtype}`);
-  }
+  expectFloat32(kernel, inputs);
   if (backendName === 'cpu') {
     const cpu = backend as unknown as CpuBackendMemory;
     const inputViews = inputs.map((input) => {
@@ -65,6 +63,23 @@ export function runOnBackendMemory(
   };
   body(inputs.map(view), outputInfos.map(view));
   return outputInfos;
+}
+
+/** A new float32 tensor on the wasm backend's heap, for a kernel to fill (the SIMD kernels' outputs). */
+export function wasmOutput(backend: KernelBackend, shape: readonly number[]): TensorInfo {
+  return (backend as unknown as WasmBackendMemory).makeOutput([...shape], 'float32');
+}
+
+/**
+ * Throws, naming `kernel` (and the input, when they come named), unless every input is float32: all the fused
+ * kernels compute in float32.
+ */
+export function expectFloat32(kernel: string, inputs: readonly TensorInfo[] | Readonly<Record<string, TensorInfo>>): void {
+  for (const [name, input] of Object.entries(inputs) as [string, TensorInfo][]) {
+    if (input.dtype === 'float32') continue;
+    const which = Array.isArray(inputs) ? 'inputs' : name;
+    throw new TypeError(`${kernel}: ${which} must be float32, got ${input.dtype}`);
+  }
 }
 
 /** The parts of BackendWasm the multi-phase wasm kernels use beyond views. */

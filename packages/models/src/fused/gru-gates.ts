@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { MEMORY_BACKENDS, runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
+import { expectFloat32, MEMORY_BACKENDS, runOnBackendMemory, wasmOutput, WasmScratchPad } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
 import { stepSimdKernels } from './simd/simd-kernels.ts';
 
@@ -170,14 +170,6 @@ function compositeBackward(gates: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2
   });
 }
 
-interface WasmOutputs {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
-function checkFloat32(kernel: string, infos: readonly TensorInfo[]): void {
-  for (const info of infos) if (info.dtype !== 'float32') throw new TypeError(`${kernel}: inputs must be float32, got ${info.dtype}`);
-}
-
 registerKernelOnce({
   kernelName: GRU_GATES,
   backendName: 'wasm',
@@ -185,9 +177,8 @@ registerKernelOnce({
     const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
     const simd = stepSimdKernels(backend as KernelBackend, H);
     if (simd === undefined) return gruGatesForwardWasm(backend as KernelBackend, xProj, hProj, h, B, H);
-    checkFloat32(GRU_GATES, [xProj, hProj, h]);
-    const wasm = backend as unknown as WasmOutputs;
-    const [hNew, gates] = [wasm.makeOutput([B, H], 'float32'), wasm.makeOutput([B, 3 * H], 'float32')];
+    expectFloat32(GRU_GATES, [xProj, hProj, h]);
+    const [hNew, gates] = [wasmOutput(backend as KernelBackend, [B, H]), wasmOutput(backend as KernelBackend, [B, 3 * H])];
     const at = simd.offset;
     simd.gruForward(at(xProj), at(hProj), at(h), at(hNew), at(gates), B, H);
     return [hNew, gates];
@@ -214,9 +205,8 @@ for (const backendName of MEMORY_BACKENDS) {
       const [B, H] = h.shape as [number, number];
       const simd = backendName === 'wasm' ? stepSimdKernels(backend as KernelBackend, H) : undefined;
       if (simd !== undefined) {
-        checkFloat32(GRU_GATES_GRAD, [gates, hProj, h, dhNew]);
-        const wasm = backend as unknown as WasmOutputs;
-        const outs = [wasm.makeOutput([B, 3 * H], 'float32'), wasm.makeOutput([B, 3 * H], 'float32'), wasm.makeOutput([B, H], 'float32')] as const;
+        expectFloat32(GRU_GATES_GRAD, [gates, hProj, h, dhNew]);
+        const outs = [wasmOutput(backend as KernelBackend, [B, 3 * H]), wasmOutput(backend as KernelBackend, [B, 3 * H]), wasmOutput(backend as KernelBackend, [B, H])] as const;
         const at = simd.offset;
         simd.gruBackward(at(gates), at(hProj), at(h), at(dhNew), at(outs[0]), at(outs[1]), at(outs[2]), B, H);
         return [...outs];

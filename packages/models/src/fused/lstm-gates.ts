@@ -15,7 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
-import { runOnBackendMemory, WasmScratchPad } from './backend-memory.ts';
+import { expectFloat32, runOnBackendMemory, wasmOutput, WasmScratchPad } from './backend-memory.ts';
 import { COMPOSITE_BACKENDS, registerGradientOnce, registerKernelOnce } from './register.ts';
 import { stepSimdKernels } from './simd/simd-kernels.ts';
 
@@ -188,10 +188,6 @@ function compositeBackward(saved: tf.Tensor2D, c: tf.Tensor2D, dh: tf.Tensor2D, 
   });
 }
 
-interface WasmOutputs {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
 registerKernelOnce({
   kernelName: LSTM_GATES,
   backendName: 'wasm',
@@ -199,11 +195,8 @@ registerKernelOnce({
     const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
     const simd = stepSimdKernels(backend as KernelBackend, H);
     if (simd === undefined) return lstmGatesForwardWasm(backend as KernelBackend, xProj, hProj, c, B, H);
-    for (const info of [xProj, hProj, c]) {
-      if (info.dtype !== 'float32') throw new TypeError(`${LSTM_GATES}: inputs must be float32, got ${info.dtype}`);
-    }
-    const wasm = backend as unknown as WasmOutputs;
-    const [h, cNew, saved] = [wasm.makeOutput([B, H], 'float32'), wasm.makeOutput([B, H], 'float32'), wasm.makeOutput([B, 5 * H], 'float32')];
+    expectFloat32(LSTM_GATES, [xProj, hProj, c]);
+    const [h, cNew, saved] = [wasmOutput(backend as KernelBackend, [B, H]), wasmOutput(backend as KernelBackend, [B, H]), wasmOutput(backend as KernelBackend, [B, 5 * H])];
     const at = simd.offset;
     simd.lstmForward(at(xProj), at(hProj), at(c), at(h), at(cNew), at(saved), 0, B, H);
     return [h, cNew, saved];
@@ -230,11 +223,8 @@ for (const backendName of ['cpu', 'wasm'] as const) {
       const [B, H] = c.shape as [number, number];
       const simd = backendName === 'wasm' ? stepSimdKernels(backend as KernelBackend, H) : undefined;
       if (simd !== undefined) {
-        for (const info of [saved, c, dh, dcNew]) {
-          if (info.dtype !== 'float32') throw new TypeError(`${LSTM_GATES_GRAD}: inputs must be float32, got ${info.dtype}`);
-        }
-        const wasm = backend as unknown as WasmOutputs;
-        const [dz, dc] = [wasm.makeOutput([B, 4 * H], 'float32'), wasm.makeOutput([B, H], 'float32')];
+        expectFloat32(LSTM_GATES_GRAD, [saved, c, dh, dcNew]);
+        const [dz, dc] = [wasmOutput(backend as KernelBackend, [B, 4 * H]), wasmOutput(backend as KernelBackend, [B, H])];
         const at = simd.offset;
         simd.lstmBackward(at(saved), at(c), at(dh), 0, at(dcNew), 0, at(dz), 0, at(dc), 0, 0, B, H);
         return [dz, dc];

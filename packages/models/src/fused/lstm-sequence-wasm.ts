@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { expectFloat32 } from './backend-memory.ts';
 import type { SimdKernels } from './simd/simd-kernels.ts';
 
 const FLOAT_BYTES = 4;
@@ -70,12 +71,6 @@ class Allocations {
   }
 }
 
-function checkFloat32(kernel: string, inputs: Record<string, TensorInfo>): void {
-  for (const [name, info] of Object.entries(inputs)) {
-    if (info.dtype !== 'float32') throw new TypeError(`${kernel}: ${name} must be float32, got ${info.dtype}`);
-  }
-}
-
 export interface SequenceSizes {
   T: number;
   B: number;
@@ -90,7 +85,7 @@ export function lstmSequenceForwardOnWasm(
   inputs: Record<'xProj' | 'h0' | 'c0' | 'recurrentKernel', TensorInfo>,
   { T, B, H }: SequenceSizes,
 ): TensorInfo[] {
-  checkFloat32(kernel, inputs);
+  expectFloat32(kernel, inputs);
   const { xProj, h0, c0, recurrentKernel } = inputs;
   const matMul = backendKernel(tf.BatchMatMul, backend);
   const at = simd.offset;
@@ -130,7 +125,7 @@ export function lstmSequenceBackwardOnWasm(
   inputs: Record<'h0' | 'c0' | 'recurrentKernel' | 'h' | 'c' | 'saved' | 'dh' | 'dc', TensorInfo>,
   { T, B, H }: SequenceSizes,
 ): TensorInfo[] {
-  checkFloat32(kernel, inputs);
+  expectFloat32(kernel, inputs);
   const { h0, c0, recurrentKernel, h, c, saved, dh, dc } = inputs;
   const matMul = backendKernel(tf.BatchMatMul, backend);
   const transpose = backendKernel(tf.Transpose, backend);
