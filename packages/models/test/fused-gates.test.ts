@@ -164,6 +164,17 @@ describe.each(MEMORY_BACKENDS)('fused gate kernels on %s', (backendName) => {
     expectSameValueAndGrads(run(true), run(false), [W_ih, W_hh, b_ih, b_hh, h0, ...xs], names);
   });
 
+  test('inputs that are not float32 are refused, naming the kernel', () => {
+    const c = tf.zeros([B, H]) as tf.Tensor2D;
+    const ints = tf.zeros([B, 4 * H], 'int32') as tf.Tensor2D;
+    expect(() => lstmGates(ints, tf.zeros([B, 4 * H]) as tf.Tensor2D, c)).toThrow('BpttLstmGates: inputs must be float32, got int32');
+    if (backendName === 'wasm') {
+      expect(() => lstmSequence(tf.zeros([T, B, 4 * H], 'int32') as tf.Tensor3D, c, c, tf.zeros([H, 4 * H]) as tf.Tensor2D)).toThrow(
+        'BpttLstmSequence: xProj must be float32, got int32',
+      );
+    }
+  });
+
   test('bad shapes are refused with the offending shape in the message', () => {
     const c = tf.zeros([B, H]) as tf.Tensor2D;
     const wrong = tf.zeros([B, 3 * H]) as tf.Tensor2D;
