@@ -158,32 +158,15 @@ const FORWARD = `
     ${CONSTANT_LOCALS}
     ${SET_CONSTANTS}
     (local.set $block (i32.shl (local.get $H) (i32.const 2)))
-    (local.set $b (i32.const 0))
-    (block $rowsDone
-      (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
-        (local.set $k (i32.const 0))
-        (block $gatesDone
-          (loop $gates
-            (br_if $gatesDone (i32.ge_u (local.get $k) (local.get $block)))
-${indent(FORWARD_GATES, 12)}
-            (local.set $k (i32.add (local.get $k) (i32.const 16)))
-            (br $gates)))
-        (local.set $k (i32.const 0))
-        (block $quadsDone
-          (loop $quads
-            (br_if $quadsDone (i32.gt_u (i32.add (local.get $k) (i32.const 64)) (local.get $block)))
-${indent(FORWARD_QUAD, 12)}
-            (local.set $k (i32.add (local.get $k) (i32.const 64)))
-            (br $quads)))
-        (block $singlesDone
-          (loop $singles
-            (br_if $singlesDone (i32.ge_u (local.get $k) (local.get $block)))
-${indent(FORWARD_SINGLE, 12)}
-            (local.set $k (i32.add (local.get $k) (i32.const 16)))
-            (br $singles)))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $rows))))
+    ${countedLoop(
+      'rows',
+      'b',
+      '(local.get $B)',
+      1,
+      `${countedLoop('gates', 'k', '(local.get $block)', 16, indent(FORWARD_GATES, 8).trimStart())}
+        ${countedLoop('quads', 'k', '', 64, indent(FORWARD_QUAD, 8).trimStart(), '(i32.gt_u (i32.add (local.get $k) (i32.const 64)) (local.get $block))')}
+        ${continuedLoop('singles', '(i32.ge_u (local.get $k) (local.get $block))', 16, indent(FORWARD_SINGLE, 8).trimStart())}`,
+    )})
 `;
 
 /**
@@ -200,94 +183,7 @@ const TRANSPOSED_DZ = [
   ]),
 ];
 
-const BACKWARD = `
-  ;; From dh' (+ dhExtra) and dc' (+ dcExtra) to dz, the gradient of both projections (also to dzCopy, and
-  ;; transposed to dzT, unless null), and dc, the gradient of the previous cell state:
-  ;;   dcTotal = dc' + dh' o (1 - tanh² c')
-  ;;   dz_i = dcTotal g i (1 - i)   dz_f = dcTotal c f (1 - f)   dz_g = dcTotal i (1 - g²)   dz_o = dh' tanh c' o (1 - o)
-  ;;   dc = dcTotal f
-  (func (export "lstm_gates_backward")
-    (param $saved i32) (param $c i32)
-    (param $dh i32) (param $dhExtra i32) (param $dcNew i32) (param $dcExtra i32)
-    (param $dz i32) (param $dzCopy i32) (param $dcOut i32)
-    (param $dzT i32) (param $dzTRow i32)
-    (param $B i32) (param $H i32)
-    (local $block i32) (local $b i32) (local $k i32)
-    (local $s i32) (local $st i32) (local $zo i32) (local $p i32) (local $gateRows i32)
-    (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $tc v128)
-    (local $dhv v128) (local $dcv v128) (local $dzi v128) (local $dzf v128) (local $dzg v128) (local $dzo v128)
-    (local $k_one v128)
-    (local.set $k_one ${CONSTANTS.one})
-    (local.set $block (i32.shl (local.get $H) (i32.const 2)))
-    (local.set $gateRows (i32.mul (local.get $H) (local.get $dzTRow)))
-    (local.set $b (i32.const 0))
-    (block $rowsDone
-      (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
-        (local.set $k (i32.const 0))
-        (block $colsDone
-          (loop $cols
-            (br_if $colsDone (i32.ge_u (local.get $k) (local.get $block)))
-            (local.set $s (i32.add (local.get $saved)
-              (i32.add (i32.mul (local.get $b) (i32.mul (local.get $block) (i32.const 5))) (local.get $k))))
-            (local.set $st (i32.add (i32.mul (local.get $b) (local.get $block)) (local.get $k)))
-            (local.set $zo (i32.add (i32.mul (local.get $b) (i32.shl (local.get $block) (i32.const 2))) (local.get $k)))
-            (local.set $i (v128.load align=4 (local.get $s)))
-            (local.set $f (v128.load align=4 (i32.add (local.get $s) (local.get $block))))
-            (local.set $g (v128.load align=4 (i32.add (local.get $s) (i32.shl (local.get $block) (i32.const 1)))))
-            (local.set $o (v128.load align=4 (i32.add (local.get $s) (i32.mul (local.get $block) (i32.const 3)))))
-            (local.set $tc (v128.load align=4 (i32.add (local.get $s) (i32.shl (local.get $block) (i32.const 2)))))
-            (local.set $dhv (v128.load align=4 (i32.add (local.get $dh) (local.get $st))))
-            (if (local.get $dhExtra)
-              (then (local.set $dhv
-                (f32x4.add (local.get $dhv) (v128.load align=4 (i32.add (local.get $dhExtra) (local.get $st)))))))
-            (local.set $dcv (v128.load align=4 (i32.add (local.get $dcNew) (local.get $st))))
-            (if (local.get $dcExtra)
-              (then (local.set $dcv
-                (f32x4.add (local.get $dcv) (v128.load align=4 (i32.add (local.get $dcExtra) (local.get $st)))))))
-            ;; dcTotal, kept in $dcv
-            (local.set $dcv
-              (f32x4.add
-                (local.get $dcv)
-                (f32x4.mul
-                  (f32x4.mul (local.get $dhv) (local.get $o))
-                  (f32x4.sub (local.get $k_one) (f32x4.mul (local.get $tc) (local.get $tc))))))
-            (local.set $dzi
-              (f32x4.mul
-                (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $g)) (local.get $i))
-                (f32x4.sub (local.get $k_one) (local.get $i))))
-            (local.set $dzf
-              (f32x4.mul
-                (f32x4.mul
-                  (f32x4.mul (local.get $dcv) (v128.load align=4 (i32.add (local.get $c) (local.get $st))))
-                  (local.get $f))
-                (f32x4.sub (local.get $k_one) (local.get $f))))
-            (local.set $dzg
-              (f32x4.mul
-                (f32x4.mul (local.get $dcv) (local.get $i))
-                (f32x4.sub (local.get $k_one) (f32x4.mul (local.get $g) (local.get $g)))))
-            (local.set $dzo
-              (f32x4.mul
-                (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $tc)) (local.get $o))
-                (f32x4.sub (local.get $k_one) (local.get $o))))
-            (v128.store align=4 (i32.add (local.get $dz) (local.get $zo)) (local.get $dzi))
-            (v128.store align=4 (i32.add (local.get $dz) (i32.add (local.get $zo) (local.get $block))) (local.get $dzf))
-            (v128.store align=4 (i32.add (local.get $dz) (i32.add (local.get $zo) (i32.shl (local.get $block) (i32.const 1)))) (local.get $dzg))
-            (v128.store align=4 (i32.add (local.get $dz) (i32.add (local.get $zo) (i32.mul (local.get $block) (i32.const 3)))) (local.get $dzo))
-            (if (local.get $dzCopy)
-              (then
-                (v128.store align=4 (i32.add (local.get $dzCopy) (local.get $zo)) (local.get $dzi))
-                (v128.store align=4 (i32.add (local.get $dzCopy) (i32.add (local.get $zo) (local.get $block))) (local.get $dzf))
-                (v128.store align=4 (i32.add (local.get $dzCopy) (i32.add (local.get $zo) (i32.shl (local.get $block) (i32.const 1)))) (local.get $dzg))
-                (v128.store align=4 (i32.add (local.get $dzCopy) (i32.add (local.get $zo) (i32.mul (local.get $block) (i32.const 3)))) (local.get $dzo))))
-            (v128.store align=4 (i32.add (local.get $dcOut) (local.get $st)) (f32x4.mul (local.get $dcv) (local.get $f)))
-            (if (local.get $dzT) (then
-${indent(TRANSPOSED_DZ, 14)}))
-            (local.set $k (i32.add (local.get $k) (i32.const 16)))
-            (br $cols)))
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $rows))))
-`;
+
 
 /** i8x16.shuffle byte indices that pick these i32 lanes (0-3 from the first operand, 4-7 from the second). */
 const lanes = (...picks: number[]): string => picks.flatMap((lane) => [0, 1, 2, 3].map((byte) => 4 * lane + byte)).join(' ');
@@ -305,49 +201,48 @@ const TRANSPOSE = `
     (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
     (local.set $rowBytes (i32.shl (local.get $C) (i32.const 2)))
     (local.set $colBytes (i32.shl (local.get $R) (i32.const 2)))
-    (local.set $i (i32.const 0))
-    (block $rowsDone
-      (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $i) (local.get $R)))
-        (local.set $j (i32.const 0))
-        (block $colsDone
-          (loop $cols
-            (br_if $colsDone (i32.ge_u (local.get $j) (local.get $C)))
-            (local.set $from (i32.add (local.get $src)
-              (i32.shl (i32.add (i32.mul (local.get $i) (local.get $C)) (local.get $j)) (i32.const 2))))
-            (local.set $r0 (v128.load align=4 (local.get $from)))
-            (local.set $r1 (v128.load align=4 (i32.add (local.get $from) (local.get $rowBytes))))
-            (local.set $r2 (v128.load align=4 (i32.add (local.get $from) (i32.shl (local.get $rowBytes) (i32.const 1)))))
-            (local.set $r3 (v128.load align=4 (i32.add (local.get $from) (i32.mul (local.get $rowBytes) (i32.const 3)))))
-            (local.set $t0 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $r0) (local.get $r1)))
-            (local.set $t1 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $r0) (local.get $r1)))
-            (local.set $t2 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $r2) (local.get $r3)))
-            (local.set $t3 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $r2) (local.get $r3)))
-            (local.set $to (i32.add (local.get $dst)
-              (i32.shl (i32.add (i32.mul (local.get $j) (local.get $R)) (local.get $i)) (i32.const 2))))
-            (v128.store align=4 (local.get $to) (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t0) (local.get $t2)))
-            (v128.store align=4 (i32.add (local.get $to) (local.get $colBytes))
-              (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t0) (local.get $t2)))
-            (v128.store align=4 (i32.add (local.get $to) (i32.shl (local.get $colBytes) (i32.const 1)))
-              (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t1) (local.get $t3)))
-            (v128.store align=4 (i32.add (local.get $to) (i32.mul (local.get $colBytes) (i32.const 3)))
-              (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t1) (local.get $t3)))
-            (local.set $j (i32.add (local.get $j) (i32.const 4)))
-            (br $cols)))
-        (local.set $i (i32.add (local.get $i) (i32.const 4)))
-        (br $rows))))
+    ${countedLoop('rows', 'i', '(local.get $R)', 4, countedLoop('cols', 'j', '(local.get $C)', 4, `(local.set $from (i32.add (local.get $src)
+          (i32.shl (i32.add (i32.mul (local.get $i) (local.get $C)) (local.get $j)) (i32.const 2))))
+        (local.set $r0 (v128.load align=4 (local.get $from)))
+        (local.set $r1 (v128.load align=4 (i32.add (local.get $from) (local.get $rowBytes))))
+        (local.set $r2 (v128.load align=4 (i32.add (local.get $from) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+        (local.set $r3 (v128.load align=4 (i32.add (local.get $from) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+        (local.set $t0 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $r0) (local.get $r1)))
+        (local.set $t1 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $r0) (local.get $r1)))
+        (local.set $t2 (i8x16.shuffle ${lanes(0, 4, 1, 5)} (local.get $r2) (local.get $r3)))
+        (local.set $t3 (i8x16.shuffle ${lanes(2, 6, 3, 7)} (local.get $r2) (local.get $r3)))
+        (local.set $to (i32.add (local.get $dst)
+          (i32.shl (i32.add (i32.mul (local.get $j) (local.get $R)) (local.get $i)) (i32.const 2))))
+        (v128.store align=4 (local.get $to) (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t0) (local.get $t2)))
+        (v128.store align=4 (i32.add (local.get $to) (local.get $colBytes))
+          (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t0) (local.get $t2)))
+        (v128.store align=4 (i32.add (local.get $to) (i32.shl (local.get $colBytes) (i32.const 1)))
+          (i8x16.shuffle ${lanes(0, 1, 4, 5)} (local.get $t1) (local.get $t3)))
+        (v128.store align=4 (i32.add (local.get $to) (i32.mul (local.get $colBytes) (i32.const 3)))
+          (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t1) (local.get $t3)))`))})
 `;
 
-/** `$k` over [0, bytes) in steps of 16 (one vector), running `body` each time, as a loop named `label`. */
-function byteLoop(label: string, bytes: string, body: string): string {
-  return `(local.set $k (i32.const 0))
+/**
+ * A loop named `label`: `$counter` from 0 while `exit` (default: `$counter >= limit`) is false, running `body`,
+ * then adding `step`. Every kernel's loops are this one shape.
+ */
+function countedLoop(label: string, counter: string, limit: string, step: number, body: string, exit?: string): string {
+  return `(local.set $${counter} (i32.const 0))
     (block $${label}Done
       (loop $${label}
-        (br_if $${label}Done (i32.ge_u (local.get $k) ${bytes}))
+        (br_if $${label}Done ${exit ?? `(i32.ge_u (local.get $${counter}) ${limit})`})
         ${body}
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
+        (local.set $${counter} (i32.add (local.get $${counter}) (i32.const ${step})))
         (br $${label})))`;
 }
+
+/** countedLoop on `$k` without setting it first: it goes on from where the loop before it stopped. */
+function continuedLoop(label: string, exit: string, step: number, body: string): string {
+  return countedLoop(label, 'k', '', step, body, exit).replace(/^\(local\.set \$k \(i32\.const 0\)\)\s*/, '');
+}
+
+/** `$k` over [0, bytes) one vector (16 bytes) at a time. */
+const byteLoop = (label: string, bytes: string, body: string): string => countedLoop(label, 'k', bytes, 16, body);
 
 /** Statements: `bytes` bytes at `to` set to zero. */
 const zeroBytes = (to: string, bytes: string): string => byteLoop('zero', bytes, `(v128.store align=4 (i32.add ${to} (local.get $k)) (v128.const i32x4 0 0 0 0))`);
@@ -371,14 +266,14 @@ const SUM_ROWS = `
     (local $bytes i32) (local $k i32) (local $r i32)
     (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
     ${zeroBytes('(local.get $dst)', '(local.get $bytes)')}
-    (local.set $r (i32.const 0))
-    (block $rowsDone
-      (loop $rowLoop
-        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
-        ${addRowInto('(local.get $dst)', '(local.get $src)', '(local.get $bytes)')}
-        (local.set $src (i32.add (local.get $src) (local.get $bytes)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rowLoop))))
+    ${countedLoop(
+      'rows',
+      'r',
+      '(local.get $rows)',
+      1,
+      `${addRowInto('(local.get $dst)', '(local.get $src)', '(local.get $bytes)')}
+        (local.set $src (i32.add (local.get $src) (local.get $bytes)))`,
+    )})
 `;
 
 /**
@@ -391,17 +286,17 @@ const SEGMENT_SUM = `
     (local $bytes i32) (local $k i32) (local $r i32) (local $id i32)
     (local.set $bytes (i32.shl (local.get $width) (i32.const 2)))
     ${zeroBytes('(local.get $dst)', '(i32.mul (local.get $bytes) (local.get $segments))')}
-    (local.set $r (i32.const 0))
-    (block $rowsDone
-      (loop $rowLoop
-        (br_if $rowsDone (i32.ge_u (local.get $r) (local.get $rows)))
-        (local.set $id (i32.load align=4 (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
+    ${countedLoop(
+      'rows',
+      'r',
+      '(local.get $rows)',
+      1,
+      `(local.set $id (i32.load align=4 (i32.add (local.get $ids) (i32.shl (local.get $r) (i32.const 2)))))
         ;; unsigned compare: a negative id is a huge unsigned one, so one test drops both kinds
         (if (i32.lt_u (local.get $id) (local.get $segments))
           (then ${addRowInto('(i32.add (local.get $dst) (i32.mul (local.get $id) (local.get $bytes)))', '(local.get $src)', '(local.get $bytes)')}))
-        (local.set $src (i32.add (local.get $src) (local.get $bytes)))
-        (local.set $r (i32.add (local.get $r) (i32.const 1)))
-        (br $rowLoop))))
+        (local.set $src (i32.add (local.get $src) (local.get $bytes)))`,
+    )})
 `;
 
 /**
@@ -455,14 +350,89 @@ const GRU_OFFSETS = [
 /** Loops rows $b < $B and, inside, groups of four units at byte $k < $block, around `body`. */
 function overGroups(body: readonly string[]): string {
   return `(local.set $block (i32.shl (local.get $H) (i32.const 2)))
-    (local.set $b (i32.const 0))
-    (block $rowsDone
-      (loop $rows
-        (br_if $rowsDone (i32.ge_u (local.get $b) (local.get $B)))
-        ${byteLoop('groups', '(local.get $block)', indent(body, 8).trimStart())}
-        (local.set $b (i32.add (local.get $b) (i32.const 1)))
-        (br $rows)))`;
+    ${countedLoop('rows', 'b', '(local.get $B)', 1, byteLoop('groups', '(local.get $block)', indent(body, 8).trimStart()))}`;
 }
+
+/** The LSTM gradient for the group of four units at byte $k of row $b. */
+const LSTM_BACKWARD_GROUP = `
+(local.set $s (i32.add (local.get $saved)
+  (i32.add (i32.mul (local.get $b) (i32.mul (local.get $block) (i32.const 5))) (local.get $k))))
+(local.set $st (i32.add (i32.mul (local.get $b) (local.get $block)) (local.get $k)))
+(local.set $zo (i32.add (i32.mul (local.get $b) (i32.shl (local.get $block) (i32.const 2))) (local.get $k)))
+(local.set $i (v128.load align=4 (local.get $s)))
+(local.set $f (v128.load align=4 (i32.add (local.get $s) (local.get $block))))
+(local.set $g (v128.load align=4 (i32.add (local.get $s) (i32.shl (local.get $block) (i32.const 1)))))
+(local.set $o (v128.load align=4 (i32.add (local.get $s) (i32.mul (local.get $block) (i32.const 3)))))
+(local.set $tc (v128.load align=4 (i32.add (local.get $s) (i32.shl (local.get $block) (i32.const 2)))))
+(local.set $dhv (v128.load align=4 (i32.add (local.get $dh) (local.get $st))))
+(if (local.get $dhExtra)
+  (then (local.set $dhv
+    (f32x4.add (local.get $dhv) (v128.load align=4 (i32.add (local.get $dhExtra) (local.get $st)))))))
+(local.set $dcv (v128.load align=4 (i32.add (local.get $dcNew) (local.get $st))))
+(if (local.get $dcExtra)
+  (then (local.set $dcv
+    (f32x4.add (local.get $dcv) (v128.load align=4 (i32.add (local.get $dcExtra) (local.get $st)))))))
+;; dcTotal, kept in $dcv
+(local.set $dcv
+  (f32x4.add
+    (local.get $dcv)
+    (f32x4.mul
+      (f32x4.mul (local.get $dhv) (local.get $o))
+      (f32x4.sub (local.get $k_one) (f32x4.mul (local.get $tc) (local.get $tc))))))
+(local.set $dzi
+  (f32x4.mul
+    (f32x4.mul (f32x4.mul (local.get $dcv) (local.get $g)) (local.get $i))
+    (f32x4.sub (local.get $k_one) (local.get $i))))
+(local.set $dzf
+  (f32x4.mul
+    (f32x4.mul
+      (f32x4.mul (local.get $dcv) (v128.load align=4 (i32.add (local.get $c) (local.get $st))))
+      (local.get $f))
+    (f32x4.sub (local.get $k_one) (local.get $f))))
+(local.set $dzg
+  (f32x4.mul
+    (f32x4.mul (local.get $dcv) (local.get $i))
+    (f32x4.sub (local.get $k_one) (f32x4.mul (local.get $g) (local.get $g)))))
+(local.set $dzo
+  (f32x4.mul
+    (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $tc)) (local.get $o))
+    (f32x4.sub (local.get $k_one) (local.get $o))))
+(v128.store align=4 (i32.add (local.get $dz) (local.get $zo)) (local.get $dzi))
+(v128.store align=4 (i32.add (local.get $dz) (i32.add (local.get $zo) (local.get $block))) (local.get $dzf))
+(v128.store align=4 (i32.add (local.get $dz) (i32.add (local.get $zo) (i32.shl (local.get $block) (i32.const 1)))) (local.get $dzg))
+(v128.store align=4 (i32.add (local.get $dz) (i32.add (local.get $zo) (i32.mul (local.get $block) (i32.const 3)))) (local.get $dzo))
+(if (local.get $dzCopy)
+  (then
+    (v128.store align=4 (i32.add (local.get $dzCopy) (local.get $zo)) (local.get $dzi))
+    (v128.store align=4 (i32.add (local.get $dzCopy) (i32.add (local.get $zo) (local.get $block))) (local.get $dzf))
+    (v128.store align=4 (i32.add (local.get $dzCopy) (i32.add (local.get $zo) (i32.shl (local.get $block) (i32.const 1)))) (local.get $dzg))
+    (v128.store align=4 (i32.add (local.get $dzCopy) (i32.add (local.get $zo) (i32.mul (local.get $block) (i32.const 3)))) (local.get $dzo))))
+(v128.store align=4 (i32.add (local.get $dcOut) (local.get $st)) (f32x4.mul (local.get $dcv) (local.get $f)))
+(if (local.get $dzT) (then
+${indent(TRANSPOSED_DZ, 14)}))
+`;
+
+const BACKWARD = `
+  ;; From dh' (+ dhExtra) and dc' (+ dcExtra) to dz, the gradient of both projections (also to dzCopy, and
+  ;; transposed to dzT, unless null), and dc, the gradient of the previous cell state:
+  ;;   dcTotal = dc' + dh' o (1 - tanh² c')
+  ;;   dz_i = dcTotal g i (1 - i)   dz_f = dcTotal c f (1 - f)   dz_g = dcTotal i (1 - g²)   dz_o = dh' tanh c' o (1 - o)
+  ;;   dc = dcTotal f
+  (func (export "lstm_gates_backward")
+    (param $saved i32) (param $c i32)
+    (param $dh i32) (param $dhExtra i32) (param $dcNew i32) (param $dcExtra i32)
+    (param $dz i32) (param $dzCopy i32) (param $dcOut i32)
+    (param $dzT i32) (param $dzTRow i32)
+    (param $B i32) (param $H i32)
+    (local $block i32) (local $b i32) (local $k i32)
+    (local $s i32) (local $st i32) (local $zo i32) (local $p i32) (local $gateRows i32)
+    (local $i v128) (local $f v128) (local $g v128) (local $o v128) (local $tc v128)
+    (local $dhv v128) (local $dcv v128) (local $dzi v128) (local $dzf v128) (local $dzg v128) (local $dzo v128)
+    (local $k_one v128)
+    (local.set $k_one ${CONSTANTS.one})
+    (local.set $gateRows (i32.mul (local.get $H) (local.get $dzTRow)))
+    ${overGroups(LSTM_BACKWARD_GROUP.split('\n'))})
+`;
 
 const GRU_FORWARD_GROUP = [
   ...GRU_OFFSETS,
