@@ -112,13 +112,45 @@ describe.each(MEMORY_BACKENDS)('fused gate kernels on %s', (backendName) => {
       tf.dispose([value, grads[W.name] as tf.Tensor]);
     };
     step();
-    const before = tf.memory();
+    const before = { tensors: tf.memory().numTensors, buffers: tf.backend().numDataIds() };
     step();
     step();
-    expect(tf.memory().numTensors).toBe(before.numTensors);
-    // On wasm the sequence kernels allocate below the engine; every buffer they make must be returned or freed.
-    expect(tf.memory().numDataBuffers).toBe(before.numDataBuffers);
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    // On wasm the sequence kernels allocate below the engine, which does not count those buffers: ask the backend.
+    expect(tf.backend().numDataIds()).toBe(before.buffers);
     W.dispose();
+  });
+
+  test('a sequence kernel that fails half-way leaves no backend buffers behind', () => {
+    // Below the engine (wasm), the kernel owns what it allocates until it returns; make its third matmul throw.
+    const original = tf.getKernel(tf.BatchMatMul, backendName);
+    if (original === undefined) throw new Error(`no BatchMatMul kernel on ${backendName}`);
+    const xProj = randomTensor('fail.x', [T, B, 4 * H]) as tf.Tensor3D;
+    const W = randomTensor('fail.W', [H, 4 * H]) as tf.Tensor2D;
+    const h0 = tf.zeros([B, H]) as tf.Tensor2D;
+    tf.dispose(lstmSequence(xProj, h0, h0, W)); // warm: first-call allocations are not the kernel's
+    const before = { tensors: tf.memory().numTensors, buffers: tf.backend().numDataIds() };
+    let calls = 0;
+    tf.unregisterKernel(tf.BatchMatMul, backendName);
+    tf.registerKernel({
+      ...original,
+      kernelFunc: (args) => {
+        calls += 1;
+        if (calls === 3) throw new Error('injected matmul failure');
+        return original.kernelFunc(args);
+      },
+    });
+    try {
+      expect(() => lstmSequence(xProj, h0, h0, W)).toThrow('injected matmul failure');
+    } finally {
+      tf.unregisterKernel(tf.BatchMatMul, backendName);
+      tf.registerKernel(original);
+    }
+    expect(calls).toBe(3);
+    expect(tf.memory().numTensors).toBe(before.tensors);
+    // The backend's own count: buffers allocated below the engine are not in tf.memory().
+    expect(tf.backend().numDataIds()).toBe(before.buffers);
+    tf.dispose([xProj, W, h0]);
   });
 
   test('lstmGates returns the same states as the reference step, and runs as one kernel', () => {
