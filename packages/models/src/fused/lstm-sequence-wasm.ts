@@ -12,14 +12,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { expectFloat32 } from './backend-memory.ts';
+import { expectFloat32, wasmOutput } from './backend-memory.ts';
 import type { SimdKernels } from './simd/simd-kernels.ts';
 
 const FLOAT_BYTES = 4;
 
-/** What these kernels use of tfjs-backend-wasm's BackendWasm. */
+/** What these kernels use of tfjs-backend-wasm's BackendWasm besides `wasmOutput`. */
 interface WasmBackend {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
 }
 
@@ -36,10 +35,14 @@ function backendKernel(name: string, backend: KernelBackend): (inputs: Record<st
  */
 class Allocations {
   private readonly live = new Set<TensorInfo>();
-  constructor(private readonly wasm: WasmBackend) {}
+  constructor(private readonly backend: KernelBackend) {}
+
+  private get wasm(): WasmBackend {
+    return this.backend as unknown as WasmBackend;
+  }
 
   output(shape: number[]): TensorInfo {
-    const info = this.wasm.makeOutput(shape, 'float32');
+    const info = wasmOutput(this.backend, shape);
     this.live.add(info);
     return info;
   }
@@ -61,7 +64,7 @@ class Allocations {
 
   /** Run `body`; on failure free everything allocated so far and rethrow. */
   static run<T>(backend: KernelBackend, body: (allocations: Allocations) => T): T {
-    const allocations = new Allocations(backend as unknown as WasmBackend);
+    const allocations = new Allocations(backend);
     try {
       return body(allocations);
     } catch (error) {

@@ -55,21 +55,22 @@ export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellS
   const permutation = reverse && lengths !== undefined ? reverseWithinLengths(lengths, T, B) : undefined;
   // BlockLSTMV2 projects its input inside the kernel; elsewhere the projection runs once for the whole sequence,
   // before any reordering (the same rows either way).
-  const source = tf.getBackend() === NATIVE_BACKEND_NAME ? x : projectSequence(cell, x);
+  const native = tf.getBackend() === NATIVE_BACKEND_NAME;
+  const source = native ? x : projectSequence(cell, x);
   const input = reverse ? (permutation === undefined ? tf.reverse(source, 0) : permuteSteps(source, permutation)) : source;
 
   let h: tf.Tensor3D;
   let c: tf.Tensor3D;
   if (!reverse && start > 0 && start < T) {
-    const head = sequenceKernel(cell, tf.slice(input, [0, 0, 0], [start, -1, -1]), initial.h, initial.c, rec);
+    const head = sequenceKernel(native, cell, tf.slice(input, [0, 0, 0], [start, -1, -1]), initial.h, initial.c, rec);
     const headH = detach(head.h);
     const headC = detach(head.c);
     const entering = { h: lastStep(headH), c: lastStep(headC) };
-    const tail = sequenceKernel(cell, tf.slice(input, [start, 0, 0], [-1, -1, -1]), entering.h, entering.c, rec);
+    const tail = sequenceKernel(native, cell, tf.slice(input, [start, 0, 0], [-1, -1, -1]), entering.h, entering.c, rec);
     h = tf.concat([headH, tail.h], 0);
     c = tf.concat([headC, tail.c], 0);
   } else {
-    ({ h, c } = sequenceKernel(cell, input, initial.h, initial.c, rec));
+    ({ h, c } = sequenceKernel(native, cell, input, initial.h, initial.c, rec));
   }
 
   let final: CellState = lengths === undefined ? { h: lastStep(h), c: lastStep(c) } : { h: atLengths(h, lengths), c: atLengths(c, lengths) };
@@ -93,10 +94,19 @@ export function runFusedLstm(cell: RecurrentCell, x: tf.Tensor3D, initial: CellS
   return { outputs, final, states };
 }
 
-/** The backend's sequence kernel over steps in processing order: every step's h and c, [T, B, H] each. */
-/** `input`: the layer's input [T, B, in] on native TensorFlow, its projection [T, B, 4H] elsewhere. */
-function sequenceKernel(cell: RecurrentCell, input: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, rec: RecurrenceWeights): { h: tf.Tensor3D; c: tf.Tensor3D } {
-  if (tf.getBackend() === NATIVE_BACKEND_NAME) {
+/**
+ * The backend's sequence kernel over steps in processing order: every step's h and c, [T, B, H] each. `input`:
+ * the layer's input [T, B, in] on native TensorFlow, its projection [T, B, 4H] elsewhere.
+ */
+function sequenceKernel(
+  native: boolean,
+  cell: RecurrentCell,
+  input: tf.Tensor3D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  rec: RecurrenceWeights,
+): { h: tf.Tensor3D; c: tf.Tensor3D } {
+  if (native) {
     // BlockLSTMV2 does the input projection itself, from [x, h] and [W_ih; W_hh].
     return nativeLstmSequence(input, h0, c0, { kernel: cell.W_ih as tf.Tensor2D, recurrentKernel: rec.W_hh, bias: cell.b_ih as tf.Tensor1D });
   }

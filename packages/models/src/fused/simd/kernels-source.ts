@@ -145,7 +145,8 @@ const FORWARD = `
   ;; z = xProj + hProj; i, f, o = σ(z_i, z_f, z_o); g = tanh z_g; c' = f c + i g; h' = o tanh c'.
   ;; Writes h' to hOut (and to hCopy unless null), c' to cOut, (i, f, g, o, tanh c') to saved.
   ;; Each row runs in two passes so that exp always has four independent inputs: the four gates of one group of
-  ;; units, then tanh c' of four groups at a time (the last H/4 mod 4 groups one by one).
+  ;; units, then tanh c' of four groups at a time (the last H/4 mod 4 groups one by one, $k going on from where
+  ;; the four-at-a-time loop stopped).
   (func (export "lstm_gates_forward")
     (param $xProj i32) (param $hProj i32) (param $c i32)
     (param $hOut i32) (param $cOut i32) (param $saved i32) (param $hCopy i32)
@@ -164,8 +165,9 @@ const FORWARD = `
       '(local.get $B)',
       1,
       `${countedLoop('gates', 'k', '(local.get $block)', 16, indent(FORWARD_GATES, 8).trimStart())}
-        ${countedLoop('quads', 'k', '', 64, indent(FORWARD_QUAD, 8).trimStart(), '(i32.gt_u (i32.add (local.get $k) (i32.const 64)) (local.get $block))')}
-        ${continuedLoop('singles', '(i32.ge_u (local.get $k) (local.get $block))', 16, indent(FORWARD_SINGLE, 8).trimStart())}`,
+        (local.set $k (i32.const 0))
+        ${loopWhile('quads', 'k', '(i32.gt_u (i32.add (local.get $k) (i32.const 64)) (local.get $block))', 64, indent(FORWARD_QUAD, 8).trimStart())}
+        ${loopWhile('singles', 'k', '(i32.ge_u (local.get $k) (local.get $block))', 16, indent(FORWARD_SINGLE, 8).trimStart())}`,
     )})
 `;
 
@@ -222,23 +224,20 @@ const TRANSPOSE = `
           (i8x16.shuffle ${lanes(2, 3, 6, 7)} (local.get $t1) (local.get $t3)))`))})
 `;
 
-/**
- * A loop named `label`: `$counter` from 0 while `exit` (default: `$counter >= limit`) is false, running `body`,
- * then adding `step`. Every kernel's loops are this one shape.
- */
-function countedLoop(label: string, counter: string, limit: string, step: number, body: string, exit?: string): string {
-  return `(local.set $${counter} (i32.const 0))
-    (block $${label}Done
+/** A loop named `label`: while `exit` is false, `body`, then `step` added to `$counter` (left as it was before). */
+function loopWhile(label: string, counter: string, exit: string, step: number, body: string): string {
+  return `(block $${label}Done
       (loop $${label}
-        (br_if $${label}Done ${exit ?? `(i32.ge_u (local.get $${counter}) ${limit})`})
+        (br_if $${label}Done ${exit})
         ${body}
         (local.set $${counter} (i32.add (local.get $${counter}) (i32.const ${step})))
         (br $${label})))`;
 }
 
-/** countedLoop on `$k` without setting it first: it goes on from where the loop before it stopped. */
-function continuedLoop(label: string, exit: string, step: number, body: string): string {
-  return countedLoop(label, 'k', '', step, body, exit).replace(/^\(local\.set \$k \(i32\.const 0\)\)\s*/, '');
+/** `$counter` from 0 while below `limit`, in steps of `step`: every kernel's loops but two are this shape. */
+function countedLoop(label: string, counter: string, limit: string, step: number, body: string): string {
+  return `(local.set $${counter} (i32.const 0))
+    ${loopWhile(label, counter, `(i32.ge_u (local.get $${counter}) ${limit})`, step, body)}`;
 }
 
 /** `$k` over [0, bytes) one vector (16 bytes) at a time. */
