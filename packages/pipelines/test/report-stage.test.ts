@@ -212,8 +212,9 @@ function g2pWorkspace(): string {
   });
 
   writeOutputs(root, 'demo', 'gru-attn', {
-    // Trained on native TensorFlow: the report names its threads per kernel, which can change results.
-    summary: { run: 'gru-attn', kind: 'seq2seq', backend: 'tensorflow', intraOpThreads: 1, seed: 2, parameters: 15000, steps: 4, stoppedEarly: false, bestStep: 4, bestValidLoss: 0.7 },
+    // Trained on native TensorFlow: the report names its threads per kernel, which can change results, and how many
+    // steps ran as compiled graphs.
+    summary: { run: 'gru-attn', kind: 'seq2seq', backend: 'tensorflow', intraOpThreads: 1, nativeGraph: { policy: 'auto', graphSteps: 2, eagerSteps: 2 }, seed: 2, parameters: 15000, steps: 4, stoppedEarly: false, bestStep: 4, bestValidLoss: 0.7 },
     history: withEvaluations(
       history([1.9, 1.4, 1.0, 0.8], [0.6, 0.9, 0.7, 0.5], null, (step) => 10 / (10 + Math.exp(step / 10))),
       [
@@ -396,7 +397,7 @@ describe('report stage', () => {
     // Title, intro (a string concatenation in the declaration) and meta.
     expect(readme.startsWith('# Demo G2P\n\nTwo tiny grapheme-to-phoneme models and one that explodes.\n')).toBe(true);
     expect(readme).toContain('- **Runs:** 3 (3 seq2seq, 0 stream)');
-    expect(readme).toContain('- **Backend:** tensorflow, 1 thread per kernel (1 run), cpu (2 runs)');
+    expect(readme).toContain('- **Backend:** tensorflow, 1 thread per kernel, 2 of 4 steps as graphs (1 run), cpu (2 runs)');
     expect(readme).toContain('- **Seeds:** 1, 2');
     expect(readme).toContain('- **Total train time:** 30.5 s');
     expect(readme).toContain('- **Expected duration:** a minute');
@@ -417,7 +418,7 @@ describe('report stage', () => {
 
     const overview = sectionOf(readme, 'Overview');
     // label, groups, cell, attention, hidden, parameters, steps, seed, backend, train time, tokens/s
-    expect(rowOf(overview, 'GRU+dot')).toEqual(['GRU+dot', 'basic, attention, teacher-forcing, exposure-bias, g2p', 'GRU', 'dot', '32', '15,000', '4', '2', 'tensorflow, 1 thread per kernel', '15.0 s', '2,800']);
+    expect(rowOf(overview, 'GRU+dot')).toEqual(['GRU+dot', 'basic, attention, teacher-forcing, exposure-bias, g2p', 'GRU', 'dot', '32', '15,000', '4', '2', 'tensorflow, 1 thread per kernel, 2 of 4 steps as graphs', '15.0 s', '2,800']);
     expect(rowOf(overview, 'noclip')).toEqual(['noclip', 'clipping', 'LSTM', 'none', '32', '12,345', '3', '1', 'cpu', '3.00 s', '—']);
     // loss, perplexity, exact p=1/greedy/beam, BLEU p=1/greedy/beam, CER, WER, token error (greedy); best in bold.
     expect(rowOf(overview, 'lstm', 1)).toEqual(['lstm', '0.950', '2.59', '60.0%', '35.0%', '40.0%', '80.5', '55.2', '58.0', '15.0%', '65.0%', '30.0%']);
@@ -478,7 +479,7 @@ describe('report stage', () => {
     expect(g2p).toContain('Sequence-to-Sequence Neural Net Models for Grapheme-to-Phoneme Conversion');
     expect(g2p).toContain("Our best PER is 14.00% (GRU+dot) and our best WER 40.00% (GRU+dot), against 7.63% / 28.61% for Yao & Zweig's encoder-decoder LSTM (1.83× and 1.40× theirs).");
     expect(g2p).toContain('not comparable as equals');
-    expect(g2p).toContain('Ours: cmudict: train 3,000, valid 200 and test 200 words; 20 words scored; 12,345 to 15,000 parameters; 12.5 s to 15.0 s of training on tensorflow, 1 thread per kernel and cpu.');
+    expect(g2p).toContain('Ours: cmudict: train 3,000, valid 200 and test 200 words; 20 words scored; 12,345 to 15,000 parameters; 12.5 s to 15.0 s of training on tensorflow, 1 thread per kernel, 2 of 4 steps as graphs and cpu.');
 
     // Diverged runs are named where they appear and never silently dropped.
     expect(readme).toContain('noclip diverged at step 3 (value NaN)');

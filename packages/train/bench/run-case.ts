@@ -11,7 +11,18 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
-import { BackendUnavailableError, makeSeq2SeqBatch, Seq2SeqModel, fusedRecurrenceFromEnv, setFusedRecurrence, type BackendName, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
+import {
+  BackendUnavailableError,
+  fusedRecurrenceFromEnv,
+  makeSeq2SeqBatch,
+  nativeGraphStepsFromEnv,
+  Seq2SeqModel,
+  setFusedRecurrence,
+  setNativeGraphSteps,
+  type BackendName,
+  type Seq2SeqForwardOptions,
+  type TrainableSeq2Seq,
+} from '@bptt/models';
 import {
   clipGradients,
   createOptimizer,
@@ -53,14 +64,15 @@ function randomSplit(config: BenchConfig, examples: number): Seq2SeqSplit {
 }
 
 function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq2Seq & { dispose(): void }; description: string } {
-  if (path === 'product' || path === 'product-stepwise') {
+  if (path === 'product' || path === 'product-eager' || path === 'product-stepwise') {
     const model = new Seq2SeqModel({
       config: { cell: 'lstm', embeddingDim: config.E, hiddenDim: config.H, layers: 1, attention: 'none' },
       sourceVocabSize: config.V,
       targetVocabSize: config.V,
       seed: SEED,
     });
-    return { model, description: path === 'product' ? PRODUCT_MODEL : `${PRODUCT_MODEL}, BPTT_FUSED_RECURRENCE=off` };
+    const setting = { product: '', 'product-eager': ', BPTT_NATIVE_GRAPH=off', 'product-stepwise': ', BPTT_FUSED_RECURRENCE=off' }[path];
+    return { model, description: `${PRODUCT_MODEL}${setting}` };
   }
   const model = new BenchSeq2Seq({ hidden: config.H, embedding: config.E, vocab: config.V }, path, SEED);
   return { model, description: `bench-seq2seq.ts, recurrent path '${path}'` };
@@ -69,6 +81,9 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
 function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
   switch (path) {
     case 'product':
+      // On native, a graph: the recurrence step by step, LSTMBlockCellGrad for the gate gradients.
+      return { fusedGates: true, inputProjection: 'one matmul for all steps' };
+    case 'product-eager':
       return backend === 'tensorflow'
         ? { fusedGates: true, inputProjection: 'inside BlockLSTMV2, whole sequence' }
         : { fusedGates: true, inputProjection: 'one matmul for all steps' };
@@ -104,12 +119,17 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
     const deadline = performance.now() + maxSeconds * 1000;
     const started = performance.now();
     let warm = warmup;
+    let execution: CaseResult['execution'];
+    const counted = (graph: { graphCalls: number; eagerCalls: number; disabledBecause?: string } | undefined) => {
+      if (graph !== undefined) execution = { graphSteps: graph.graphCalls, eagerSteps: graph.eagerCalls, ...(graph.disabledBecause === undefined ? {} : { disabledBecause: graph.disabledBecause }) };
+    };
     await trainSeq2Seq({
       model,
       config: trainConfig(config, total),
       data: { train },
       onProgress: (event) => {
         const now = performance.now();
+        counted(event.execution?.nativeGraph);
         stamps.push(now);
         cpuStamps.push(cpuMs());
         losses.push(event.loss);
@@ -165,6 +185,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
         matMulsOverAllTimeSteps: profile.wideMatMuls,
         syncsPerStep: profile.syncs,
       },
+      ...(execution === undefined ? {} : { execution }),
       profile,
     };
   } finally {
@@ -222,6 +243,7 @@ async function main(argv: readonly string[]): Promise<void> {
   for (const path of paths) {
     // product-stepwise forces the per-step route; every other path runs as the user's environment says.
     setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
+    setNativeGraphSteps(path === 'product-eager' ? 'off' : nativeGraphStepsFromEnv());
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

@@ -1,4 +1,5 @@
 /** What a run records over time: plain JSON-able numbers, never rounded. */
+import type { GraphFunctionStatus } from '@bptt/models';
 
 /** One optimizer step. */
 export interface StepRecord {
@@ -68,4 +69,11 @@ export interface TrainResult<Flow> {
   readonly bestValidLoss: number | null;
   /** Training target tokens per wall-clock second in this process (the one non-deterministic number). */
   readonly tokensPerSecond: number;
+  /** How the steps ran, when not all as eager tfjs ops (native TensorFlow graphs). */
+  readonly execution?: TrainExecution;
+}
+
+export interface TrainExecution {
+  /** Steps run as compiled TensorFlow graphs (@bptt/models' GraphFunctionCache), and why tracing stopped if it did. */
+  readonly nativeGraph: GraphFunctionStatus;
 }

@@ -7,11 +7,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { stableStringify } from '@bptt/data';
 import type { BestSoFar, Checkpoint, CheckpointStore, RunFingerprint } from './checkpoint.ts';
 import { CHECKPOINT_FORMAT } from './checkpoint.ts';
-import { clipGradients } from './clipping.ts';
+import { clipGradients, clipGradientTensors } from './clipping.ts';
 import type { TrainConfig } from './config.ts';
 import { CheckpointMismatchError, DivergenceError, TrainConfigError } from './errors.ts';
-import type { EvaluationRecord, StepRecord, TrainResult } from './history.ts';
-import { createOptimizer } from './optimizers.ts';
+import type { EvaluationRecord, StepRecord, TrainExecution, TrainResult } from './history.ts';
+import { createOptimizer, type ComputedUpdate, type UpdatePlan } from './optimizers.ts';
 import { Throughput, type Clock, type OnProgress } from './progress.ts';
 import { initialPlateauState, learningRateAt, updatePlateau, type PlateauState } from './schedules.ts';
 import { assignAll, sameShape, serializeTensor, type SerializedTensor } from './tensors.ts';
@@ -23,6 +23,18 @@ export interface StepOutcome {
   readonly tokens: number;
   readonly grads: tf.Tensor[];
   readonly teacherForcingRatio?: number;
+  /**
+   * Present when the task ran the StepUpdate it was given itself (one TensorFlow graph for forward, backward,
+   * clipping and optimizer); `grads` is then empty. The loop commits the update once the step passes its checks.
+   */
+  readonly updated?: { readonly update: ComputedUpdate; readonly norm: number; readonly clipped: boolean };
+}
+
+/** Clipping and the optimizer's next update as tensor math, for a task that computes whole steps at once. */
+export interface StepUpdate {
+  /** Tensors the update reads besides the weights and gradients (inputs of a traced step). */
+  readonly reads: readonly tf.Tensor[];
+  compute(grads: readonly tf.Tensor[]): { readonly update: ComputedUpdate; readonly norm: tf.Scalar; readonly clipped: tf.Scalar };
 }
 
 export interface StepContext {
@@ -41,8 +53,10 @@ export interface TrainingTask<Flow> {
   /** Hash of the data the run trains and validates on (part of the checkpoint fingerprint). */
   readonly dataHash: string;
   readonly hasValidation: boolean;
-  /** Loss and gradients of one step. */
-  computeStep(context: StepContext): StepOutcome;
+  /** Loss and gradients of one step; or, when the task can, the whole update (`update`, see StepOutcome.updated). */
+  computeStep(context: StepContext, update?: StepUpdate): StepOutcome;
+  /** How the steps ran, when something other than eager tfjs ops ran them. */
+  execution?(): TrainExecution | undefined;
   /** Validation NLL sum and token count, or undefined without a validation split. */
   evaluate(): { readonly nllSum: number; readonly tokens: number } | undefined;
   /** Gradient flow through time on the fixed diagnostic batch, labelled with `stepsDone`. */
@@ -91,6 +105,7 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
     bestStep: best?.step ?? null,
     bestValidLoss: best?.validLoss ?? null,
     tokensPerSecond: throughput.tokensPerSecond(),
+    ...withExecution(task.execution?.()),
   });
 
   const checkpoint = (done: boolean): Checkpoint<Flow> => {
@@ -145,14 +160,21 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
       const learningRate = learningRateAt(config.lrSchedule, config.optimizer.lr, step, totalSteps, plateau);
       const startedAt = options.clock?.() ?? performance.now();
 
-      const outcome = task.computeStep(context);
-      let clip;
+      const plan = optimizer.plan?.(learningRate);
+      const outcome = task.computeStep(context, plan === undefined ? undefined : stepUpdate(plan, config));
+      let clip: { readonly grads: readonly tf.Tensor[]; readonly norm: number; readonly clipped: boolean } | undefined;
+      let committed = false;
       try {
         const loss = outcome.tokens > 0 ? outcome.nllSum / outcome.tokens : 0;
         if (!Number.isFinite(loss)) throw new DivergenceError(step, 'loss', loss, { steps: [...steps], evaluations: [...evaluations] });
-        clip = clipGradients(outcome.grads, config.clip);
+        clip = outcome.updated === undefined ? clipGradients(outcome.grads, config.clip) : { grads: [], ...outcome.updated };
         if (!Number.isFinite(clip.norm)) throw new DivergenceError(step, 'gradNorm', clip.norm, { steps: [...steps], evaluations: [...evaluations] });
-        optimizer.apply(clip.grads, learningRate);
+        if (outcome.updated === undefined) {
+          optimizer.apply(clip.grads, learningRate);
+        } else {
+          (plan as UpdatePlan).commit(outcome.updated.update);
+          committed = true;
+        }
         steps.push({
           step,
           epoch: context.epoch,
@@ -165,7 +187,9 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
         });
       } finally {
         tf.dispose(outcome.grads);
-        if (clip !== undefined) tf.dispose(clip.grads);
+        if (clip !== undefined) tf.dispose([...clip.grads]);
+        if (outcome.updated !== undefined && !committed) tf.dispose([...outcome.updated.update.weights, ...outcome.updated.update.state]);
+        plan?.dispose();
       }
       throughput.recordStep(startedAt, outcome.tokens);
       pending = { nllSum: pending.nllSum + outcome.nllSum, tokens: pending.tokens + outcome.tokens };
@@ -221,6 +245,7 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
         tokensPerSecond: throughput.tokensPerSecond(),
         etaSeconds: throughput.etaSeconds(totalSteps - stepsDone),
         ...(evaluation === undefined ? {} : { evaluation }),
+        ...withExecution(task.execution?.()),
       });
 
       if (finishing) break;
@@ -237,6 +262,22 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
     optimizer.dispose();
     task.dispose();
   }
+}
+
+function stepUpdate(plan: UpdatePlan, config: TrainConfig): StepUpdate {
+  return {
+    reads: plan.reads,
+    compute(grads) {
+      const clipped = clipGradientTensors(grads, config.clip);
+      const update = plan.compute(clipped.grads);
+      tf.dispose(clipped.grads);
+      return { update, norm: clipped.norm, clipped: clipped.clipped };
+    },
+  };
+}
+
+function withExecution(execution: TrainExecution | undefined): { execution?: TrainExecution } {
+  return execution === undefined ? {} : { execution };
 }
 
 function checkConfigFitsTask(config: TrainConfig, task: TrainingTask<unknown>): void {

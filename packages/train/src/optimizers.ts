@@ -4,7 +4,7 @@
  * (defaults, bias correction, eps placement, momentum buffer), so curves compare with PyTorch runs.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adamUpdate } from '@bptt/models';
+import { adamUpdate, adamUpdateWithScalarTensors } from '@bptt/models';
 import type { OptimizerConfig } from './config.ts';
 import { deserializeTensor, sameShape, serializeTensor, type SerializedTensor } from './tensors.ts';
 
@@ -19,8 +19,32 @@ export interface OptimizerState {
 export interface Optimizer {
   /** One update with `grads` (same order as the variables) at learning rate `lr`. Does not dispose `grads`. */
   apply(grads: readonly tf.Tensor[], lr: number): void;
+  /**
+   * The next update at learning rate `lr` as tensor math, applied later with `commit`: what a training step
+   * traced into a TensorFlow graph computes on the device. Same floats as `apply`. Adam only (SGD's momentum
+   * buffer appears at its first update, so its state has no fixed shape): undefined for SGD.
+   */
+  plan?(lr: number): UpdatePlan;
   state(): OptimizerState;
   restore(state: OptimizerState): void;
+  dispose(): void;
+}
+
+export interface ComputedUpdate {
+  /** New weights, in variable order. */
+  readonly weights: readonly tf.Tensor[];
+  /** New optimizer state, in `reads` order. */
+  readonly state: readonly tf.Tensor[];
+}
+
+export interface UpdatePlan {
+  /** Tensors the update reads besides weights and gradients: the optimizer state, then this step's scalars. */
+  readonly reads: readonly tf.Tensor[];
+  /** The update from (clipped) gradients; assigns nothing, reads nothing back. */
+  compute(grads: readonly tf.Tensor[]): ComputedUpdate;
+  /** Makes `update` current: assigns the weights and adopts the state (both disposed or owned from here on). */
+  commit(update: ComputedUpdate): void;
+  /** Frees the step's scalars (call whether or not the update was committed). */
   dispose(): void;
 }
 
@@ -51,6 +75,29 @@ function createAdam(config: Extract<OptimizerConfig, { type: 'adam' }>, variable
         m[i] = tf.keep(mNext);
         v[i] = tf.keep(vNext);
       });
+    },
+    plan(lr) {
+      const next = updates + 1;
+      // The same expressions as apply's, so the same float32 scalars.
+      const stepSize = tf.keep(tf.scalar(lr / (1 - beta1 ** next)));
+      const sqrtBiasCorrection2 = tf.keep(tf.scalar(Math.sqrt(1 - beta2 ** next)));
+      const scalars = { beta1, beta2, eps: config.eps, sqrtBiasCorrection2, stepSize };
+      return {
+        reads: [...m, ...v, stepSize, sqrtBiasCorrection2],
+        compute(grads) {
+          const updated = variables.map((w, i) => adamUpdateWithScalarTensors(w, grads[i] as tf.Tensor, m[i] as tf.Tensor, v[i] as tf.Tensor, scalars));
+          return { weights: updated.map((u) => u[0]), state: [...updated.map((u) => u[1]), ...updated.map((u) => u[2])] };
+        },
+        commit(update) {
+          const n = variables.length;
+          variables.forEach((variable, i) => variable.assign(update.weights[i] as tf.Tensor));
+          tf.dispose([...update.weights, ...m, ...v]);
+          m = update.state.slice(0, n).map((t) => tf.keep(t));
+          v = update.state.slice(n, 2 * n).map((t) => tf.keep(t));
+          updates = next;
+        },
+        dispose: () => tf.dispose([stepSize, sqrtBiasCorrection2]),
+      };
     },
     state: () => ({ type: 'adam', updates, slots: { m: m.map(serializeTensor), v: v.map(serializeTensor) } }),
     restore(state) {

@@ -1,5 +1,5 @@
 /** Progress reporting: what a progress bar needs after every optimizer step. */
-import type { EvaluationRecord } from './history.ts';
+import type { EvaluationRecord, TrainExecution } from './history.ts';
 
 export interface ProgressEvent {
   /** Optimizer steps completed. */
@@ -15,6 +15,8 @@ export interface ProgressEvent {
   readonly etaSeconds: number;
   /** Present when this step ended with an evaluation. */
   readonly evaluation?: EvaluationRecord;
+  /** How the steps so far ran, when not all as eager tfjs ops (see TrainResult.execution). */
+  readonly execution?: TrainExecution;
 }
 
 export type OnProgress = (event: ProgressEvent) => void;

@@ -3,13 +3,22 @@
  * gradient reaches back into the encoder (encoderGradientWindow = k2).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeBatch, makeSeq2SeqBatch, type Seq2SeqForwardOptions, type TrainableSeq2Seq } from '@bptt/models';
+import {
+  disposeBatch,
+  GraphFunctionCache,
+  graphStepsApply,
+  makeSeq2SeqBatch,
+  nativeKernelBackend,
+  type Seq2SeqBatch,
+  type Seq2SeqForwardOptions,
+  type TrainableSeq2Seq,
+} from '@bptt/models';
 import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
 import { gradientNorms, lossAndGradients } from './gradients.ts';
 import type { Seq2SeqGradientFlow, TrainResult } from './history.ts';
-import { runTrainingLoop, type StepContext, type StepOutcome, type TrainingTask } from './loop.ts';
+import { runTrainingLoop, type StepContext, type StepOutcome, type StepUpdate, type TrainingTask } from './loop.ts';
 import type { Clock, OnProgress } from './progress.ts';
 import { teacherForcingRatioAt } from './schedules.ts';
 import { stepRngs } from './step-rngs.ts';
@@ -76,9 +85,54 @@ function seq2seqTask(
     (_, i) => i,
   );
 
+  // Teacher-forced steps on native TensorFlow run as one compiled graph per batch shape (see graphStep).
+  const graphs = graphStepsApply() ? new GraphFunctionCache(nativeKernelBackend('graph training steps')) : undefined;
+
+  /**
+   * The whole step as a TensorFlow graph (GraphFunctionCache: traced eagerly twice per batch shape, then
+   * compiled): forward, backward and, when the loop hands over its StepUpdate, clipping and the optimizer's update.
+   * Inputs are the weights, the batch and the update's state and scalars; the loss is divided by the token count
+   * on the device, so one graph holds for every batch of the same shapes.
+   */
+  const graphStep = (cache: GraphFunctionCache, batch: Seq2SeqBatch, forwardOptions: Seq2SeqForwardOptions, update: StepUpdate | undefined): Omit<StepOutcome, 'teacherForcingRatio'> => {
+    const inputs = [...variables, batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask, ...(update?.reads ?? [])];
+    const key = `${update === undefined ? 'gradients' : 'update'}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
+    const outputs = cache.run(key, inputs, () => {
+      let nllSum: tf.Scalar | undefined;
+      const { loss, grads } = lossAndGradients(variables, () => {
+        const result = model.forward(batch, forwardOptions);
+        nllSum = tf.keep(result.nllSum);
+        return result.loss;
+      });
+      const nll = nllSum as tf.Scalar;
+      try {
+        return tf.tidy(() => {
+          const tokens = tf.sum(batch.targetMask);
+          if (update === undefined) return [tf.stack([nll, tokens]), ...grads.map((g) => tf.clone(g))];
+          const step = update.compute(grads);
+          return [tf.stack([nll, tokens, step.norm, step.clipped]), ...step.update.weights, ...step.update.state];
+        });
+      } finally {
+        tf.dispose([loss, nll, ...grads]);
+      }
+    });
+    const [stats, ...rest] = outputs as tf.Tensor[];
+    const [nllSum, tokens, norm, clipped] = (stats as tf.Tensor).dataSync();
+    (stats as tf.Tensor).dispose();
+    const counted = { nllSum: nllSum as number, tokens: Math.round(tokens as number) };
+    if (update === undefined) return { ...counted, grads: rest };
+    const n = variables.length;
+    return {
+      ...counted,
+      grads: [],
+      updated: { update: { weights: rest.slice(0, n), state: rest.slice(n) }, norm: norm as number, clipped: (clipped as number) > 0 },
+    };
+  };
+
   return {
     kind: 'seq2seq',
     variables,
+    execution: () => (graphs === undefined ? undefined : { nativeGraph: graphs.status() }),
     stepsPerEpoch,
     dataHash: hashTokenSequences([
       ...train.source,
@@ -89,7 +143,7 @@ function seq2seqTask(
     ]),
     hasValidation: valid !== undefined,
 
-    computeStep({ step, epoch, indexInEpoch }: StepContext): StepOutcome {
+    computeStep({ step, epoch, indexInEpoch }: StepContext, update?: StepUpdate): StepOutcome {
       const indices = orderOf(epoch).slice(indexInEpoch * config.batchSize, (indexInEpoch + 1) * config.batchSize);
       const batch = makeSeq2SeqBatch(train, indices);
       const ratio = teacherForcingRatioAt(config.teacherForcing, step);
@@ -100,6 +154,13 @@ function seq2seqTask(
         dropoutRng: rngs.dropout,
         ...truncation,
       };
+      if (graphs !== undefined && ratio === 1) {
+        try {
+          return { ...graphStep(graphs, batch, forwardOptions, update), teacherForcingRatio: ratio };
+        } finally {
+          disposeBatch(batch);
+        }
+      }
       let nllSum: tf.Scalar | undefined;
       let tokens = 0;
       try {
@@ -155,7 +216,7 @@ function seq2seqTask(
 
     carriedState: () => undefined,
     restoreCarriedState: () => {},
-    dispose: () => {},
+    dispose: () => graphs?.dispose(),
   };
 }
 

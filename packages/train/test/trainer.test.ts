@@ -271,7 +271,9 @@ describe('checkpoints and resources', () => {
     const resumed = await trainSeq2Seq({ model: again, config, data: fourExamples, store });
     expect(again.trainingCalls).toBe(0);
     expect(again.value()).toEqual(first.value());
-    expect({ ...resumed, tokensPerSecond: 0 }).toEqual({ ...result, tokensPerSecond: 0 });
+    // Throughput and how the steps ran (native graphs) describe the process, not the run.
+    const runOnly = ({ tokensPerSecond: _speed, execution: _execution, ...rest }: typeof result) => rest;
+    expect(runOnly(resumed)).toEqual(runOnly(result));
   });
 
   it('refuses a checkpoint of another config or other data, naming what differs', async () => {

@@ -27,7 +27,16 @@ export interface AdamUpdateScalars {
   readonly stepSize: number;
 }
 
-function composite(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamUpdateScalars): tf.Tensor[] {
+/** The per-step scalars as tensors (a traced graph's inputs; see adamUpdateWithScalarTensors). */
+export interface AdamUpdateScalarTensors {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  readonly sqrtBiasCorrection2: tf.Scalar;
+  readonly stepSize: tf.Scalar;
+}
+
+function composite(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, s: AdamUpdateScalars | AdamUpdateScalarTensors): tf.Tensor[] {
   return tf.tidy(() => {
     const mNext = tf.add(tf.mul(m, s.beta1), tf.mul(g, 1 - s.beta1));
     const vNext = tf.add(tf.mul(v, s.beta2), tf.mul(tf.square(g), 1 - s.beta2));
@@ -93,4 +102,13 @@ export function adamUpdate(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tenso
   }
   const attrs = { ...scalars } as unknown as NamedAttrMap;
   return tf.engine().runKernel(ADAM_UPDATE, { w, g, m, v } as tf.NamedTensorMap, attrs) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * adamUpdate with the two scalars that change every step given as tensors: the same ops as the composite, so the
+ * same floats, but a traced step (native/graph) takes them as graph inputs instead of folding one step's values
+ * into constants. Runs the composite on every backend.
+ */
+export function adamUpdateWithScalarTensors(w: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scalars: AdamUpdateScalarTensors): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return composite(w, g, m, v, scalars) as [tf.Tensor, tf.Tensor, tf.Tensor];
 }

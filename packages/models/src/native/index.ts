@@ -11,3 +11,5 @@ export {
   type NativeLstmCellWeights,
 } from './lstm-block.ts';
 export { nativeGruBlockCell, prepareNativeGruCell, NATIVE_GRU_CELL, type GruWeights, type NativeGruCellWeights } from './gru-block.ts';
+export * from './graph/index.ts';
+export { NATIVE_KERNEL_FIXES } from './kernel-fixes.ts';

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { applyIntraOpThreads } from './intra-op-threads.ts';
+import { registerNativeKernelFixes } from './kernel-fixes.ts';
 import { releaseLoadPages, type LoadPagesRelease } from './load-pages.ts';
 
 /** The name tfjs-node registers its backend under. */
@@ -82,6 +83,7 @@ function load(): NativeTensorflowStatus {
         `@tensorflow/tfjs-core (${tf.version_core}); two copies of tfjs-core are installed, run npm ci`,
     };
   }
+  registerNativeKernelFixes();
   const binding = (tf.findBackend(NATIVE_BACKEND_NAME) as unknown as { binding?: { TF_Version?: string } }).binding;
   return {
     available: true,

@@ -20,6 +20,7 @@ import type { TensorInfo } from '@tensorflow/tfjs-core';
 import { LSTM_GATES_GRAD } from '../fused/lstm-gates.ts';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
+import { registerGraphConstant } from './graph/trace.ts';
 import { attr, int64Scalar, nativeKernelBackend, requireNativeBackend, type NativeKernelBackend } from './execute.ts';
 
 /** LSTM weights in @bptt/models' (PyTorch) layout: gate blocks (i, f, g, o) along the last axis. */
@@ -50,6 +51,7 @@ function keptZeros(shape: number[]): tf.Tensor {
   if (cached !== undefined && !cached.isDisposed) return cached;
   const made = tf.keep(tf.zeros(shape));
   keptZerosCache.set(key, made);
+  registerGraphConstant(made);
   return made;
 }
 

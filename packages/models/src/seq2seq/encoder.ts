@@ -83,7 +83,16 @@ export class Encoder {
       rows = this.config.bridge === 'sum' ? rows.map((f, t) => tf.add(f, bwd[t] as tf.Tensor2D)) : rows.map((f, t) => tf.concat([f, bwd[t] as tf.Tensor2D], 1));
     }
     const memory = tf.stack(rows, 1) as tf.Tensor3D; // [B, S, Dm]
-    return { memory, sourceMask, decoderInit: this.bridge(run.finalForward, run.finalBackward), lengths: padding.lengths };
+    const decoderInit = this.bridge(run.finalForward, run.finalBackward);
+    // Decoding reads the lengths; training never does, so a traced training step does not read the mask back.
+    return {
+      memory,
+      sourceMask,
+      decoderInit,
+      get lengths() {
+        return padding.lengths;
+      },
+    };
   }
 
   private bridge(forward: CellState[], backward: CellState[] | undefined): CellState[] {

@@ -8,7 +8,7 @@ import type { HiddenStateProbes, Seq2SeqBatch, Seq2SeqForwardOptions, Seq2SeqFor
 import { parseSeq2SeqModelConfig, type Seq2SeqModelConfig, type Seq2SeqModelConfigInput } from '../config.ts';
 import { detach } from '../nn/detach.ts';
 import { DropoutMasks, type ModelHooks } from '../nn/dropout.ts';
-import { countTokens, maskedNll } from '../nn/loss.ts';
+import { maskedNll } from '../nn/loss.ts';
 import { Parameters } from '../nn/parameters.ts';
 import type { CellState } from '../nn/recurrent-cell.ts';
 import { Decoder, type DecoderState, type PreparedDecoder } from './decoder.ts';
@@ -81,8 +81,17 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
   }
 
   forward(batch: Seq2SeqBatch, options: Seq2SeqForwardOptions): Seq2SeqForwardResult {
-    const { loss, nllSum, tokenCount, probes } = this.run(batch, options);
-    return probes === undefined ? { loss, nllSum, tokenCount } : { loss, nllSum, tokenCount, probes };
+    const run = this.run(batch, options);
+    const { loss, nllSum, probes } = run;
+    // tokenCount stays a getter: reading it is a sync, which a traced training step does not make.
+    return {
+      loss,
+      nllSum,
+      get tokenCount() {
+        return run.tokenCount;
+      },
+      ...(probes === undefined ? {} : { probes }),
+    };
   }
 
   /** The teacher-forced pass with its logits, per-token NLL and attention (for evaluation and analysis). */
@@ -115,12 +124,18 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
         : this.decodeStepByStep(batch.targetIn, encoded, prep, masks, plan, decoderProbes);
 
     const { perRow, sum: nllSum } = maskedNll(logits, tf.reshape(batch.targetOut, [-1]), tf.reshape(batch.targetMask, [-1]));
-    const tokenCount = countTokens(batch.targetMask);
-    const loss = tf.div(nllSum, Math.max(tokenCount, 1)) as tf.Scalar;
+    // The count stays on the device (the same float32 division as by the read-back number), so the step has no
+    // data-dependent constant and can run as one graph (native/graph); tokenCount reads it when asked.
+    const tokens = tf.sum(batch.targetMask);
+    const loss = tf.div(nllSum, tf.maximum(tokens, 1)) as tf.Scalar;
+    let tokenCount: number | undefined;
     return {
       loss,
       nllSum,
-      tokenCount,
+      get tokenCount() {
+        tokenCount ??= Math.round(tokens.dataSync()[0] as number);
+        return tokenCount;
+      },
       ...(probes === undefined ? {} : { probes }),
       logits: tf.reshape(logits, [B, T, -1]) as tf.Tensor3D,
       nllPerToken: tf.reshape(perRow, [B, T]) as tf.Tensor2D,

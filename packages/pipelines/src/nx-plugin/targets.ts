@@ -65,13 +65,15 @@ export function stageSourcePatterns(stage: StageName): string[] {
 }
 
 /**
- * Environment variables that change a stage's bytes (the backend; fused vs step-by-step recurrence and native
- * TensorFlow's threads per kernel: float rounding). BPTT_WASM_THREADS and BPTT_NATIVE_PAGE_RELEASE are left out on
- * purpose: they change speed and memory, never a number (bit-identical, tested in @bptt/models), so changing them
- * must not retrain anything.
+ * Environment variables that change a stage's bytes (the backend; fused vs step-by-step recurrence, native
+ * TensorFlow's threads per kernel and graph steps: float rounding). BPTT_WASM_THREADS and BPTT_NATIVE_PAGE_RELEASE
+ * are left out on purpose: they change speed and memory, never a number (bit-identical, tested in @bptt/models),
+ * so changing them must not retrain anything.
  */
 export function stageEnv(stage: StageName): string[] {
-  return stage === 'train' || stage === 'evaluate' ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE', 'TF_NUM_INTRAOP_THREADS'] : [];
+  return stage === 'train' || stage === 'evaluate'
+    ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE', 'BPTT_NATIVE_GRAPH', 'TF_NUM_INTRAOP_THREADS']
+    : [];
 }
 
 function stageTarget(

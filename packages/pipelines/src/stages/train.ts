@@ -5,8 +5,8 @@
 import { Effect } from 'effect';
 import { resolve } from 'node:path';
 import { stableStringify } from '@bptt/data';
-import { fusedRecurrence, serializeModel } from '@bptt/models';
-import { DivergenceError, trainSeq2Seq, trainStream, type TrainResult } from '@bptt/train';
+import { fusedRecurrence, nativeGraphSteps, serializeModel } from '@bptt/models';
+import { DivergenceError, trainSeq2Seq, trainStream, type TrainExecution, type TrainResult } from '@bptt/train';
 import { checkpointDir } from '../declarations/layout.ts';
 import { TensorBackend } from '../framework/backend.ts';
 import { StageFailure } from '../framework/errors.ts';
@@ -71,6 +71,7 @@ export const trainStage: StageDefinition<RunConfig> = {
         backend: backend.name,
         fusedRecurrence: fusedRecurrence(),
         ...(backend.native === undefined ? {} : { intraOpThreads: backend.native.intraOpThreads }),
+        ...nativeGraphSummary(outcome),
         seed: config.train.seed,
         parameters: model.trainableVariables.reduce((sum, v) => sum + v.size, 0),
         ...(outcome instanceof DivergenceError
@@ -98,3 +99,16 @@ export const trainStage: StageDefinition<RunConfig> = {
       return files as OutputFiles;
     }),
 };
+
+function nativeGraphSummary(outcome: { readonly execution?: TrainExecution } | DivergenceError): Pick<TrainSummary, 'nativeGraph'> {
+  const graph = outcome instanceof DivergenceError ? undefined : outcome.execution?.nativeGraph;
+  if (graph === undefined) return {};
+  return {
+    nativeGraph: {
+      policy: nativeGraphSteps(),
+      graphSteps: graph.graphCalls,
+      eagerSteps: graph.eagerCalls,
+      ...(graph.disabledBecause === undefined ? {} : { stoppedBecause: graph.disabledBecause }),
+    },
+  };
+}

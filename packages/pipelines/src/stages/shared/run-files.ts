@@ -20,6 +20,11 @@ export interface TrainSummary {
   readonly fusedRecurrence?: string;
   /** Native TensorFlow only: threads per kernel (TF_NUM_INTRAOP_THREADS), which can change the last bits. */
   readonly intraOpThreads?: number;
+  /**
+   * Native TensorFlow seq2seq runs only: how many of the steps this process trained ran as compiled TensorFlow
+   * graphs (BPTT_NATIVE_GRAPH; @bptt/models' GraphFunctionCache) and why tracing stopped, if it did.
+   */
+  readonly nativeGraph?: { readonly policy: string; readonly graphSteps: number; readonly eagerSteps: number; readonly stoppedBecause?: string };
   readonly seed: number;
   readonly parameters: number;
   readonly steps: number;

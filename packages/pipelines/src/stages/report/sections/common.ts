@@ -98,10 +98,17 @@ export function cellName(run: LoadedRun): string {
   return run.config.model.cell.toUpperCase();
 }
 
-/** The backend a run trained on, with native TensorFlow's thread count (it can change results). */
+/**
+ * The backend a run trained on, with native TensorFlow's thread count (it can change results) and how many of its
+ * steps ran as compiled TensorFlow graphs.
+ */
 export function backendLabel(run: LoadedRun): string {
   const threads = run.summary.intraOpThreads;
-  return threads === undefined ? run.summary.backend : `${run.summary.backend}, ${threads === 0 ? "TensorFlow's default threads" : plural(threads, 'thread')} per kernel`;
+  const graph = run.summary.nativeGraph;
+  const parts = [run.summary.backend];
+  if (threads !== undefined) parts.push(`${threads === 0 ? "TensorFlow's default threads" : plural(threads, 'thread')} per kernel`);
+  if (graph !== undefined) parts.push(`${graph.graphSteps} of ${graph.graphSteps + graph.eagerSteps} steps as graphs`);
+  return parts.join(', ');
 }
 
 export function attentionName(run: LoadedRun): string | null {

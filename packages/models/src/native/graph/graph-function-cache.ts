@@ -1,0 +1,128 @@
+/**
+ * Runs one function, called again and again with inputs of a few shapes (a training step), as a compiled
+ * TensorFlow graph per shape, the way tf.function retraces per input signature:
+ *
+ *   1st call with a key   run eagerly while tracing; keep the encoded graph
+ *   2nd call              run eagerly while tracing again; if both graphs are byte-identical, compile them
+ *   later calls           one session run
+ *
+ * Two identical traces are the evidence that nothing the function folds into a constant changes from call to
+ * call: a dropout mask or a sampled decoder input drawn in JavaScript would differ, and then the function stays
+ * eager. After `maxMismatches` differing traces in a row for one key (or any trace that cannot become a graph)
+ * the cache stops tracing for good and says why in `status()`.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NativeKernelBackend } from '../execute.ts';
+import { CompiledNativeFunction } from './compiled-function.ts';
+import { encodeSavedModel } from './graph-def.ts';
+import { traceNativeFunction, type TraceOptions } from './trace.ts';
+
+export interface GraphFunctionCacheOptions {
+  /** Compiled graphs kept (least recently used dropped first). */
+  readonly maxGraphs?: number;
+  /** Keys with a trace waiting for an identical one. */
+  readonly maxPending?: number;
+  /** Consecutive differing traces of one key after which the function stays eager (default 2). */
+  readonly maxMismatches?: number;
+}
+
+export interface GraphFunctionStatus {
+  readonly graphCalls: number;
+  readonly eagerCalls: number;
+  readonly compiled: number;
+  /** Why the cache stopped tracing, once it has. */
+  readonly disabledBecause?: string;
+}
+
+export class GraphFunctionCache {
+  private readonly graphs = new Map<string, CompiledNativeFunction>();
+  /** Per key: the last trace, and how many traces in a row differed from the one before. */
+  private readonly pending = new Map<string, { readonly encoded: Uint8Array; readonly mismatches: number }>();
+  private disabledBecause: string | undefined;
+  private graphCalls = 0;
+  private eagerCalls = 0;
+  private compiled = 0;
+  private readonly maxGraphs: number;
+  private readonly maxPending: number;
+  private readonly maxMismatches: number;
+
+  constructor(
+    private readonly backend: NativeKernelBackend,
+    options: GraphFunctionCacheOptions = {},
+  ) {
+    this.maxGraphs = options.maxGraphs ?? 8;
+    this.maxPending = options.maxPending ?? 32;
+    this.maxMismatches = options.maxMismatches ?? 2;
+  }
+
+  /**
+   * fn's outputs for `inputs`, from the graph compiled for `key` when there is one. `key` must determine
+   * everything fn's graph depends on besides the inputs' values: their shapes, and the values of readable inputs.
+   */
+  run(key: string, inputs: readonly tf.Tensor[], fn: () => readonly tf.Tensor[], options: TraceOptions = {}): readonly tf.Tensor[] {
+    const graph = this.graphs.get(key);
+    if (graph !== undefined) {
+      this.graphs.delete(key);
+      this.graphs.set(key, graph); // most recently used last
+      this.graphCalls += 1;
+      return graph.run(inputs);
+    }
+    this.eagerCalls += 1;
+    if (this.disabledBecause !== undefined) return fn();
+
+    const { outputs, trace } = traceNativeFunction(this.backend, inputs, fn, options);
+    if (!trace.ok) {
+      this.disabledBecause = trace.reason;
+      this.pending.clear();
+      return outputs;
+    }
+    const encoded = encodeSavedModel(trace.graph.nodes, []);
+    const previous = this.pending.get(key);
+    this.pending.delete(key);
+    if (previous === undefined || !sameBytes(previous.encoded, encoded)) {
+      // A first trace may differ from the second for a benign reason (a cache of constant tensors filled during
+      // it); traces that keep differing mean the function is not the same computation from call to call.
+      const mismatches = previous === undefined ? 0 : previous.mismatches + 1;
+      if (mismatches >= this.maxMismatches) {
+        this.disabledBecause =
+          `${mismatches + 1} traces in a row with the same input shapes built different graphs: the function folds ` +
+          'a value that changes from call to call into a constant (a dropout mask or a sampled input drawn in ' +
+          'JavaScript), so it stays eager';
+        this.pending.clear();
+        return outputs;
+      }
+      this.pending.set(key, { encoded, mismatches });
+      if (this.pending.size > this.maxPending) this.pending.delete(this.pending.keys().next().value as string);
+      return outputs;
+    }
+    this.graphs.set(key, new CompiledNativeFunction(this.backend, trace.graph));
+    this.compiled += 1;
+    if (this.graphs.size > this.maxGraphs) {
+      const [oldestKey, oldest] = this.graphs.entries().next().value as [string, CompiledNativeFunction];
+      oldest.dispose();
+      this.graphs.delete(oldestKey);
+    }
+    return outputs;
+  }
+
+  status(): GraphFunctionStatus {
+    return {
+      graphCalls: this.graphCalls,
+      eagerCalls: this.eagerCalls,
+      compiled: this.compiled,
+      ...(this.disabledBecause === undefined ? {} : { disabledBecause: this.disabledBecause }),
+    };
+  }
+
+  dispose(): void {
+    for (const graph of this.graphs.values()) graph.dispose();
+    this.graphs.clear();
+    this.pending.clear();
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,295 @@
+/**
+ * Records what a function does on tfjs-node's backend as a TensorFlow graph, while it runs (trace by execution, as
+ * torch.jit.trace and tf.function do). Every tfjs kernel on the `tensorflow` backend ends in the addon's
+ * `executeOp(name, attrs, inputIds, numOutputs)`, and every tensor made from JavaScript data in
+ * `createTensor(shape, dtype, values)`; for the length of the call both are wrapped, so each executed op becomes a
+ * graph node and each tensor made from JavaScript a Const. The call itself runs normally and returns real values.
+ *
+ * What cannot become a graph is reported, not guessed: a computed value read back into JavaScript (control flow or
+ * constants that depend on data), a tensor that is neither a declared input nor made inside the call (state the
+ * graph would freeze), an attribute kind the encoder does not know. Values that change from call to call without
+ * being inputs (a step counter folded into a constant) are caught by comparing two traces (compiled-function.ts).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { NativeKernelBackend, TfeOpAttr } from '../execute.ts';
+import { DT, type AttrValue, type GraphNode } from './graph-def.ts';
+
+export interface TracedGraph {
+  readonly nodes: readonly GraphNode[];
+  /** Placeholder names, one per declared input, in order. */
+  readonly inputs: readonly { readonly name: string; readonly dtype: tf.DataType; readonly shape: readonly number[] }[];
+  /** Graph tensor names ("out_k:0"), one per output, in order. */
+  readonly outputs: readonly string[];
+}
+
+export interface TraceOptions {
+  /**
+   * Inputs whose values fn may read in JavaScript (a padding mask that decides which kernels run). The graph is
+   * then only valid for those values: the caller makes them part of its cache key.
+   */
+  readonly readableInputs?: readonly number[];
+}
+
+export type TraceOutcome =
+  | { readonly ok: true; readonly graph: TracedGraph }
+  | { readonly ok: false; readonly reason: string };
+
+/** The addon calls the trace wraps (tfjs-node's binding; see binding/tfjs_backend.cc). */
+interface OutputMetadata {
+  readonly id: number;
+  readonly shape: number[];
+  readonly dtype: number;
+}
+interface TraceableBinding {
+  readonly TF_ATTR_STRING: number;
+  readonly TF_ATTR_INT: number;
+  readonly TF_ATTR_FLOAT: number;
+  readonly TF_ATTR_BOOL: number;
+  readonly TF_ATTR_TYPE: number;
+  readonly TF_ATTR_SHAPE: number;
+  createTensor(shape: number[], dtype: number, values: ArrayBufferView): number;
+  executeOp(name: string, attrs: TfeOpAttr[], inputIds: number[], numOutputs: number): OutputMetadata[];
+  tensorDataSync(id: number): ArrayBufferView;
+}
+interface TraceableBackend extends NativeKernelBackend {
+  binding: NativeKernelBackend['binding'];
+  getInputTensorIds(tensors: readonly tf.Tensor[]): number[];
+  write(values: unknown, shape: number[], dtype: tf.DataType): object;
+  /** tfjs-node's tensor table: `values` is set while a tensor made from JavaScript has not been uploaded yet. */
+  readonly tensorMap: { get(dataId: object): { readonly values: unknown } | undefined };
+}
+
+const TFJS_DTYPE_TO_TF: Partial<Record<tf.DataType, number>> = { float32: DT.float, int32: DT.int32, bool: DT.bool };
+
+export function tfDataType(dtype: tf.DataType): number {
+  const tfType = TFJS_DTYPE_TO_TF[dtype];
+  if (tfType === undefined) throw new Error(`graph tracing supports float32, int32 and bool tensors, not ${dtype}`);
+  return tfType;
+}
+
+/**
+ * Runs `fn` once, normally, and returns its outputs together with the graph it executed, whose placeholders are
+ * `inputs` (in order) and whose outputs are fn's results. `fn` must use no tensor other than `inputs` and those
+ * it creates. The outputs belong to the caller, as fn's results would.
+ */
+export function traceNativeFunction(
+  backend: NativeKernelBackend,
+  inputs: readonly tf.Tensor[],
+  fn: () => readonly tf.Tensor[],
+  options: TraceOptions = {},
+): { readonly outputs: readonly tf.Tensor[]; readonly trace: TraceOutcome } {
+  const traceable = backend as TraceableBackend;
+  const TraceableBackendMethods = Object.getPrototypeOf(traceable) as TraceableBackend;
+  const real = traceable.binding as unknown as TraceableBinding;
+  const recorder = new GraphRecorder(real);
+  const readable = new Set(options.readableInputs ?? []);
+  traceable.getInputTensorIds(inputs).forEach((id, i) => recorder.declareInput(id, inputs[i] as tf.Tensor, readable.has(i)));
+  const constants = [...graphConstants].filter((t) => !t.isDisposed);
+  traceable.getInputTensorIds(constants).forEach((id, i) => recorder.declareConstant(id, constants[i] as tf.Tensor));
+
+  // A copy of the addon object with three calls replaced (a Proxy cannot: the addon's methods are read-only).
+  const wrapped: Record<string, unknown> = {};
+  for (let o: object | null = real; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const key of Object.getOwnPropertyNames(o)) {
+      if (key === 'constructor' || key in wrapped) continue;
+      const value: unknown = (real as unknown as Record<string, unknown>)[key];
+      wrapped[key] = typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real) : value;
+    }
+  }
+  Object.assign(wrapped, { createTensor: recorder.createTensor, executeOp: recorder.executeOp, tensorDataSync: recorder.tensorDataSync });
+  traceable.binding = wrapped as unknown as NativeKernelBackend['binding'];
+  // tfjs-node uploads a tensor made from JavaScript data when an op first uses it, so an upload during the call
+  // may be a tensor made before it: those are outside tensors too, unless made inside (tracked through write).
+  const madeInside = new WeakSet<object>();
+  traceable.write = (values, shape, dtype) => {
+    const dataId = TraceableBackendMethods.write.call(traceable, values, shape, dtype);
+    madeInside.add(dataId);
+    return dataId;
+  };
+  traceable.getInputTensorIds = (tensors) => {
+    for (const tensor of tensors) {
+      if (traceable.tensorMap.get(tensor.dataId)?.values != null && !madeInside.has(tensor.dataId)) recorder.outsideTensor('an op');
+    }
+    return TraceableBackendMethods.getInputTensorIds.call(traceable, tensors);
+  };
+  tracing += 1;
+  let outputs: readonly tf.Tensor[];
+  try {
+    outputs = fn();
+    // Materialises outputs still held as JavaScript values (they become Consts) while the recorder listens.
+    const outputIds = traceable.getInputTensorIds(outputs);
+    traceable.binding = real as unknown as NativeKernelBackend['binding'];
+    return { outputs, trace: recorder.finish(outputIds, outputs) };
+  } finally {
+    tracing -= 1;
+    traceable.binding = real as unknown as NativeKernelBackend['binding'];
+    // The instance's own properties shadowed the prototype's methods; removing them restores those.
+    delete (traceable as Partial<TraceableBackend>).write;
+    delete (traceable as Partial<TraceableBackend>).getInputTensorIds;
+  }
+}
+
+let tracing = 0;
+
+/** Tensors made once, outside any traced call, and never written to (see registerGraphConstant). */
+const graphConstants = new Set<tf.Tensor>();
+
+/**
+ * Declares a kept tensor immutable, so a traced function may use it although it is not an input: the graph holds
+ * its value as a constant (read when the trace first meets it). For caches of fixed tensors (zeros a kernel needs).
+ */
+export function registerGraphConstant(tensor: tf.Tensor): void {
+  graphConstants.add(tensor);
+}
+
+/**
+ * Whether a graph is being traced. Code whose choice of kernels would read data asks this and takes the form that
+ * holds for any data instead (Padding: masks at every step rather than lengths read back), so one graph serves
+ * every batch of the same shapes.
+ */
+export function isTracingGraph(): boolean {
+  return tracing > 0;
+}
+
+class GraphRecorder {
+  private readonly nodes: GraphNode[] = [];
+  private readonly inputs: { name: string; dtype: tf.DataType; shape: readonly number[] }[] = [];
+  /** Addon tensor id -> graph tensor that holds its value. */
+  private readonly sources = new Map<number, string>();
+  /** Ids fn may read back: its constants and the readable inputs. */
+  private readonly readable = new Set<number>();
+  private readonly pendingConstants = new Map<number, tf.Tensor>();
+  private problem: string | undefined;
+
+  constructor(private readonly binding: TraceableBinding) {}
+
+  declareInput(id: number, tensor: tf.Tensor, readable: boolean): void {
+    const name = `in_${this.inputs.length}`;
+    if (readable) this.readable.add(id);
+    this.inputs.push({ name, dtype: tensor.dtype, shape: tensor.shape });
+    if (this.sources.has(id)) {
+      // The same tensor passed twice: both placeholders are fed the same value, the graph reads the first.
+      return this.addNode(name, 'Placeholder', [], placeholderAttrs(tensor));
+    }
+    this.sources.set(id, name);
+    this.addNode(name, 'Placeholder', [], placeholderAttrs(tensor));
+  }
+
+  /** A registered constant (registerGraphConstant), written into the graph when an op first reads it. */
+  declareConstant(id: number, tensor: tf.Tensor): void {
+    if (!this.sources.has(id)) this.pendingConstants.set(id, tensor);
+  }
+
+  private materialiseConstant(id: number): string | undefined {
+    const tensor = this.pendingConstants.get(id);
+    if (tensor === undefined) return undefined;
+    this.pendingConstants.delete(id);
+    const dtype = tfDataType(tensor.dtype);
+    const values = this.binding.tensorDataSync(id);
+    const name = `const_${this.nodes.length}`;
+    this.addNode(name, 'Const', [], constAttrs(dtype, tensor.shape, values));
+    this.sources.set(id, name);
+    this.readable.add(id);
+    return name;
+  }
+
+  readonly createTensor = (shape: number[], dtype: number, values: ArrayBufferView): number => {
+    const id = this.binding.createTensor(shape, dtype, values);
+    if (dtype === DT.string) {
+      this.fail('a string tensor is made inside the traced function');
+      return id;
+    }
+    const name = `const_${this.nodes.length}`;
+    this.addNode(name, 'Const', [], constAttrs(dtype, shape, values));
+    this.sources.set(id, name);
+    this.readable.add(id);
+    return id;
+  };
+
+  readonly executeOp = (op: string, attrs: TfeOpAttr[], inputIds: number[], numOutputs: number): OutputMetadata[] => {
+    const outputs = this.binding.executeOp(op, attrs, inputIds, numOutputs);
+    const name = `${op}_${this.nodes.length}`;
+    const inputs = inputIds.map((id) => {
+      const source = this.sources.get(id) ?? this.materialiseConstant(id);
+      if (source === undefined) {
+        this.outsideTensor(`op ${op}`);
+        return 'missing';
+      }
+      return source;
+    });
+    this.addNode(name, op, inputs, this.convertAttrs(op, attrs));
+    outputs.forEach((output, k) => this.sources.set(output.id, k === 0 ? name : `${name}:${k}`));
+    return outputs;
+  };
+
+  readonly tensorDataSync = (id: number): ArrayBufferView => {
+    if (this.sources.has(id) && !this.readable.has(id)) {
+      this.fail('a computed value is read back into JavaScript inside the traced function (a data-dependent step)');
+    }
+    return this.binding.tensorDataSync(id);
+  };
+
+  finish(outputIds: readonly number[], outputs: readonly tf.Tensor[]): TraceOutcome {
+    const names = outputIds.map((id, k) => {
+      const source = this.sources.get(id);
+      if (source === undefined) this.fail(`output ${k} is neither an input of the traced function nor made inside it`);
+      const name = `out_${k}`;
+      const dtype = tfDataType((outputs[k] as tf.Tensor).dtype);
+      this.addNode(name, 'Identity', [source ?? 'missing'], new Map([['T', { kind: 'type', value: dtype }]]));
+      return `${name}:0`;
+    });
+    if (this.problem !== undefined) return { ok: false, reason: this.problem };
+    return { ok: true, graph: { nodes: this.nodes, inputs: this.inputs, outputs: names } };
+  }
+
+  private addNode(name: string, op: string, inputs: readonly string[], attrs: ReadonlyMap<string, AttrValue>): void {
+    this.nodes.push({ name, op, inputs, attrs });
+  }
+
+  outsideTensor(user: string): void {
+    this.fail(
+      `${user} reads a tensor that is neither an input of the traced function nor made inside it ` +
+        '(pass it as an input, or registerGraphConstant it if it never changes)',
+    );
+  }
+
+  private fail(reason: string): void {
+    this.problem ??= reason;
+  }
+
+  private convertAttrs(op: string, attrs: readonly TfeOpAttr[]): Map<string, AttrValue> {
+    const b = this.binding;
+    const converted = new Map<string, AttrValue>();
+    for (const { name, type, value } of attrs) {
+      const list = Array.isArray(value);
+      let attr: AttrValue | undefined;
+      if (type === b.TF_ATTR_STRING && typeof value === 'string') attr = { kind: 'string', value };
+      else if (type === b.TF_ATTR_INT) attr = list ? { kind: 'ints', value } : { kind: 'int', value: Number(value) };
+      else if (type === b.TF_ATTR_FLOAT) attr = list ? { kind: 'floats', value } : { kind: 'float', value: Number(value) };
+      else if (type === b.TF_ATTR_BOOL) attr = list ? { kind: 'bools', value: value.map(Boolean) } : { kind: 'bool', value: Boolean(value) };
+      else if (type === b.TF_ATTR_TYPE && !list) attr = { kind: 'type', value: Number(value) };
+      else if (type === b.TF_ATTR_SHAPE && list) attr = { kind: 'shape', value };
+      if (attr === undefined) {
+        this.fail(`op ${op}: attribute ${name} of kind ${type} (${JSON.stringify(value)}) cannot be written to a graph`);
+        continue;
+      }
+      converted.set(name, attr);
+    }
+    return converted;
+  }
+}
+
+function constAttrs(dtype: number, shape: readonly number[], values: ArrayBufferView): Map<string, AttrValue> {
+  const content = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+  return new Map<string, AttrValue>([
+    ['dtype', { kind: 'type', value: dtype }],
+    ['value', { kind: 'tensor', value: { dtype, shape: [...shape], content } }],
+  ]);
+}
+
+function placeholderAttrs(tensor: tf.Tensor): Map<string, AttrValue> {
+  return new Map<string, AttrValue>([
+    ['dtype', { kind: 'type', value: tfDataType(tensor.dtype) }],
+    ['shape', { kind: 'shape', value: tensor.shape }],
+  ]);
+}

@@ -1,0 +1,202 @@
+/**
+ * Training steps as TensorFlow graphs (src/native/graph): the protobuf writer, tracing by execution, compiled
+ * sessions and the per-shape cache. The writer's tests run everywhere; the rest need tfjs-node and are skipped,
+ * with the reason, where it does not load (see docs/native-tensorflow.md).
+ */
+import { createRequire } from 'node:module';
+import { beforeAll, describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import '@tensorflow/tfjs-backend-cpu';
+import { ProtoWriter } from '../src/native/graph/protobuf.ts';
+import {
+  CompiledNativeFunction,
+  encodeSavedModel,
+  GraphFunctionCache,
+  nativeKernelBackend,
+  registerGraphConstant,
+  traceNativeFunction,
+  tryLoadNativeTensorflow,
+} from '../src/native/index.ts';
+
+const status = tryLoadNativeTensorflow();
+if (!status.available) console.warn(`native-graph.test.ts: the TensorFlow part is skipped: ${status.reason}`);
+
+describe('ProtoWriter (protobuf wire format)', () => {
+  test('varints, negative int64, floats, strings, packed lists and nested messages', () => {
+    const bytes = new ProtoWriter()
+      .int(1, 300) // the protobuf documentation's varint example: ac 02
+      .int(2, -1) // int64 -1: ten bytes
+      .float(3, 1.5)
+      .string(4, 'hi')
+      .packedInts(5, [1, 300])
+      .message(6, (m) => m.int(1, 1))
+      .finish();
+    expect([...bytes]).toEqual([
+      0x08, 0xac, 0x02,
+      0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
+      0x1d, 0x00, 0x00, 0xc0, 0x3f,
+      0x22, 0x02, 0x68, 0x69,
+      0x2a, 0x03, 0x01, 0xac, 0x02,
+      0x32, 0x02, 0x08, 0x01,
+    ]);
+  });
+
+  test('a map field is one entry message per key, key 1 and value 2', () => {
+    const bytes = new ProtoWriter().map(5, [['a', 7]], (entry, v) => entry.int(2, v)).finish();
+    expect([...bytes]).toEqual([0x2a, 0x05, 0x0a, 0x01, 0x61, 0x10, 0x07]);
+  });
+});
+
+const B = 3;
+const I = 4;
+const H = 5;
+
+/** A small function with what training steps use: gather, matmul, nonlinearity, reduction, several outputs. */
+function smallStep(table: tf.Tensor, ids: tf.Tensor, w: tf.Tensor): tf.Tensor[] {
+  return tf.tidy(() => {
+    const x = tf.gather(table, ids);
+    const h = tf.tanh(tf.matMul(x, w));
+    return [h, tf.sum(tf.square(h))];
+  });
+}
+
+function inputs(seed: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return [
+    tf.randomNormal([7, I], 0, 1, 'float32', seed),
+    tf.tensor1d([seed % 7, (seed + 3) % 7, 6], 'int32'),
+    tf.randomNormal([I, H], 0, 1, 'float32', seed + 1),
+  ];
+}
+
+function maxDifference(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+}
+
+describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('tensorflow')).toBe(true);
+  });
+
+  test('a traced function runs eagerly as usual, and its compiled graph computes it for new inputs', () => {
+    const backend = nativeKernelBackend('test');
+    const first = inputs(1);
+    const { outputs, trace } = traceNativeFunction(backend, first, () => smallStep(...first));
+    expect(trace.ok).toBe(true);
+    if (!trace.ok) return;
+    const eager = smallStep(...first);
+    outputs.forEach((o, k) => expect(maxDifference(o, eager[k] as tf.Tensor)).toBe(0));
+    expect(trace.graph.inputs.map((i) => i.dtype)).toEqual(['float32', 'int32', 'float32']);
+
+    const compiled = new CompiledNativeFunction(backend, trace.graph);
+    const second = inputs(2);
+    const fromGraph = compiled.run(second);
+    const expected = smallStep(...second);
+    expect(fromGraph.map((t) => t.shape)).toEqual([[B, H], []]);
+    fromGraph.forEach((o, k) => expect(maxDifference(o, expected[k] as tf.Tensor)).toBeLessThan(1e-6));
+    // Not a replay of the traced values: the second inputs give other numbers.
+    expect(maxDifference(fromGraph[0] as tf.Tensor, eager[0] as tf.Tensor)).toBeGreaterThan(1e-3);
+
+    expect(() => compiled.run([second[0], second[1]])).toThrow(/expected 3 inputs, got 2/);
+    expect(() => compiled.run([second[0], second[1], tf.zeros([I, H + 1])])).toThrow(/input 2 is float32 \[4,6\], it was traced as float32 \[4,5\]/);
+    compiled.dispose();
+    expect(() => compiled.run(second)).toThrow(/disposed/);
+    tf.dispose([...first, ...second, ...outputs, ...eager, ...fromGraph, ...expected]);
+  });
+
+  test('the SavedModel file decodes with tfjs-node\'s own TensorFlow message classes', () => {
+    const backend = nativeKernelBackend('test');
+    const x = inputs(3);
+    const { outputs, trace } = traceNativeFunction(backend, x, () => smallStep(...x));
+    if (!trace.ok) throw new Error(trace.reason);
+    const messages = createRequire(import.meta.url)('@tensorflow/tfjs-node/dist/proto/api_pb') as {
+      SavedModel: { deserializeBinary(bytes: Uint8Array): SavedModelMessage };
+    };
+    const model = messages.SavedModel.deserializeBinary(encodeSavedModel(trace.graph.nodes, ['serve']));
+    const [metaGraph] = model.getMetaGraphsList();
+    expect(metaGraph?.getMetaInfoDef().getTagsList()).toEqual(['serve']);
+    const nodes = metaGraph?.getGraphDef().getNodeList() ?? [];
+    expect(nodes.map((n) => n.getName())).toEqual(trace.graph.nodes.map((n) => n.name));
+    expect(nodes.map((n) => n.getOp())).toEqual(trace.graph.nodes.map((n) => n.op));
+    const matMul = nodes.find((n) => n.getOp() === 'MatMul' || n.getOp() === 'BatchMatMulV2');
+    expect(matMul?.getInputList()).toEqual(trace.graph.nodes.find((n) => n.name === matMul?.getName())?.inputs);
+    tf.dispose([...x, ...outputs]);
+  });
+
+  test('what cannot be a graph is refused with the reason, and the call still returns its values', () => {
+    const backend = nativeKernelBackend('test');
+    const x = tf.tensor1d([1, 2, 3]);
+    const readBack = traceNativeFunction(backend, [x], () => {
+      const doubled = tf.mul(x, 2);
+      const n = doubled.dataSync()[0] as number; // data-dependent: a value decides what follows
+      return [tf.add(doubled, n)];
+    });
+    expect(readBack.trace).toEqual({ ok: false, reason: expect.stringMatching(/read back into JavaScript/) as unknown });
+    expect(readBack.outputs[0]?.dataSync()).toEqual(new Float32Array([4, 6, 8]));
+
+    const outside = tf.tensor1d([10, 20, 30]);
+    const external = traceNativeFunction(backend, [x], () => [tf.add(x, outside)]);
+    expect(external.trace).toEqual({ ok: false, reason: expect.stringMatching(/neither an input of the traced function nor made inside it/) as unknown });
+
+    // The same tensor declared immutable is written into the graph as a constant.
+    registerGraphConstant(outside);
+    const registered = traceNativeFunction(backend, [x], () => [tf.add(x, outside)]);
+    expect(registered.trace.ok).toBe(true);
+    if (registered.trace.ok) {
+      const compiled = new CompiledNativeFunction(backend, registered.trace.graph);
+      const [sum] = compiled.run([tf.tensor1d([0, 1, 2])]);
+      expect(sum?.dataSync()).toEqual(new Float32Array([10, 21, 32]));
+      compiled.dispose();
+    }
+  });
+
+  test('the cache compiles a function after two identical traces per input shape, and keeps one that changes eager', () => {
+    const backend = nativeKernelBackend('test');
+    const cache = new GraphFunctionCache(backend);
+    const call = (seed: number, rows = B) => {
+      const [table, , w] = inputs(seed);
+      const ids = tf.tensor1d(Array.from({ length: rows }, (_, r) => (seed + r) % 7), 'int32');
+      const args = [table, ids, w] as const;
+      const out = cache.run(`${rows}`, args, () => smallStep(...args));
+      const expected = smallStep(...args);
+      expect(maxDifference(out[0] as tf.Tensor, expected[0] as tf.Tensor)).toBeLessThan(1e-6);
+      tf.dispose([table, ids, w, ...out, ...expected]);
+    };
+    call(1);
+    call(2);
+    expect(cache.status()).toEqual({ graphCalls: 0, eagerCalls: 2, compiled: 1 });
+    call(3);
+    call(4);
+    expect(cache.status()).toEqual({ graphCalls: 2, eagerCalls: 2, compiled: 1 });
+    call(5, 6); // another shape: traced anew
+    expect(cache.status()).toEqual({ graphCalls: 2, eagerCalls: 3, compiled: 1 });
+    cache.dispose();
+
+    // A constant drawn in JavaScript at every call (a dropout mask, say): never the same graph twice.
+    const changing = new GraphFunctionCache(backend);
+    let draw = 0;
+    for (let k = 0; k < 5; k++) {
+      const x = tf.tensor1d([1, 2]);
+      draw += 1;
+      const [y] = changing.run('x', [x], () => [tf.mul(x, tf.scalar(draw))]);
+      expect(y?.dataSync()).toEqual(new Float32Array([draw, 2 * draw]));
+      tf.dispose([x, y as tf.Tensor]);
+    }
+    expect(changing.status()).toEqual({
+      graphCalls: 0,
+      eagerCalls: 5,
+      compiled: 0,
+      disabledBecause: expect.stringMatching(/3 traces in a row with the same input shapes built different graphs/) as unknown,
+    });
+    changing.dispose();
+  });
+});
+
+interface NodeMessage {
+  getName(): string;
+  getOp(): string;
+  getInputList(): string[];
+}
+interface SavedModelMessage {
+  getMetaGraphsList(): { getMetaInfoDef(): { getTagsList(): string[] }; getGraphDef(): { getNodeList(): NodeMessage[] } }[];
+}

@@ -1,0 +1,134 @@
+/**
+ * Training steps compiled into TensorFlow graphs (@bptt/models' GraphFunctionCache, used by trainSeq2Seq on the
+ * `tensorflow` backend) train the same model as eager steps: losses, gradient norms, clipping and final weights.
+ * Needs tfjs-node; skipped, with the reason, where it does not load (see docs/native-tensorflow.md).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createRng } from '@bptt/data';
+import { Seq2SeqModel, setFusedRecurrence, setNativeGraphSteps, tryLoadNativeTensorflow, type Seq2SeqModelOptions } from '@bptt/models';
+import { InMemoryCheckpointStore } from '../src/checkpoint.ts';
+import type { TrainConfigInput } from '../src/config.ts';
+import type { TrainResult } from '../src/history.ts';
+import { trainSeq2Seq } from '../src/train-seq2seq.ts';
+import { weightsOf } from './tiny-models.ts';
+
+const status = tryLoadNativeTensorflow();
+if (!status.available) console.warn(`native-graph-steps.test.ts skipped: ${status.reason}`);
+
+/**
+ * Sources of 2 to 6 symbols and targets of 1 to 5. Each step's batch is the whole split in a new order: the
+ * same shapes at every step (one graph) and a different padding in each row (which the graph must take as data).
+ */
+function paddedData(count: number, seed: string) {
+  const rng = createRng(seed);
+  const row = (length: number) => Array.from({ length }, () => 4 + rng.int(0, 5));
+  return {
+    source: Array.from({ length: count }, (_, i) => row(2 + (i % 5))),
+    target: Array.from({ length: count }, (_, i) => row(1 + ((i * 3) % 5))),
+  };
+}
+
+const model = (config: Seq2SeqModelOptions['config']) =>
+  new Seq2SeqModel({ config: { embeddingDim: 6, hiddenDim: 8, ...config }, sourceVocabSize: 10, targetVocabSize: 10, seed: 3 });
+
+const trainConfig = (overrides: Partial<TrainConfigInput> = {}): TrainConfigInput => ({
+  seed: 2,
+  batchSize: 10,
+  epochs: 9, // one batch an epoch
+  optimizer: { type: 'adam', lr: 0.02 },
+  clip: { mode: 'norm', max: 0.3 },
+  evalEvery: 3,
+  diagnostics: { every: 0 },
+  ...overrides,
+});
+
+async function train(graph: 'auto' | 'off', config: Seq2SeqModelOptions['config'], overrides: Partial<TrainConfigInput> = {}, data = paddedData(10, 'graph-steps')) {
+  setNativeGraphSteps(graph);
+  const m = model(config);
+  try {
+    const result = await trainSeq2Seq({ model: m, config: trainConfig(overrides), data: { train: data, valid: paddedData(4, 'graph-valid') } });
+    return { result, weights: weightsOf(m) };
+  } finally {
+    m.dispose();
+  }
+}
+
+function expectSameRun(a: { result: TrainResult<unknown>; weights: number[][] }, b: { result: TrainResult<unknown>; weights: number[][] }, tolerance: number) {
+  const as = a.result.history.steps;
+  const bs = b.result.history.steps;
+  expect(as.length).toBe(bs.length);
+  as.forEach((step, k) => {
+    const other = bs[k] as (typeof bs)[number];
+    expect(Math.abs(step.loss - other.loss)).toBeLessThan(tolerance * Math.max(1, Math.abs(other.loss)));
+    expect(Math.abs(step.gradNorm - other.gradNorm)).toBeLessThan(tolerance * Math.max(1, other.gradNorm));
+    expect(step.clipped).toBe(other.clipped);
+    expect(step.tokens).toBe(other.tokens);
+  });
+  a.weights.forEach((w, i) => {
+    const other = b.weights[i] as number[];
+    expect(Math.max(...w.map((x, j) => Math.abs(x - (other[j] as number))))).toBeLessThan(tolerance);
+  });
+}
+
+describe.skipIf(!status.available)('training steps as TensorFlow graphs', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('tensorflow')).toBe(true);
+  });
+  afterEach(() => {
+    setNativeGraphSteps('auto');
+    setFusedRecurrence('auto');
+  });
+
+  it.each([
+    { name: 'LSTM, no attention, clipping by norm', config: { cell: 'lstm', attention: 'none' }, overrides: {} },
+    { name: 'GRU, 2 layers, general (multiplicative) attention, clipping by value', config: { cell: 'gru', layers: 2, attention: 'general' }, overrides: { clip: { mode: 'value', max: 0.05 } } },
+    { name: 'bidirectional LSTM, additive attention, truncated BPTT', config: { cell: 'lstm', bidirectional: true, attention: 'additive' }, overrides: { bptt: { mode: 'truncated', k2: 3 } } },
+  ] as const)('$name: the same losses, norms, clipping and weights as eager steps, on padded batches', async ({ config, overrides }) => {
+    const graph = await train('auto', config, overrides);
+    // After the two traces (and one more when a first trace fills a cache of constants) every step is a graph.
+    expect(graph.result.execution?.nativeGraph.disabledBecause).toBeUndefined();
+    expect(graph.result.execution?.nativeGraph.graphCalls).toBeGreaterThanOrEqual(6);
+    expect(graph.result.execution?.nativeGraph.compiled).toBe(1);
+    expect(graph.result.history.steps.some((s) => s.clipped)).toBe(true);
+
+    const eager = await train('off', config, overrides);
+    expect(eager.result.execution).toBeUndefined();
+    expectSameRun(graph, eager, 1e-5);
+    // The graph runs the step-by-step recurrence; so does eager with fusion off: the same kernels.
+    setFusedRecurrence('off');
+    expectSameRun(graph, await train('off', config, overrides), 1e-5);
+  });
+
+  it('a model with dropout stays eager (its masks are drawn in JavaScript) and says why', async () => {
+    const graph = await train('auto', { cell: 'lstm', attention: 'none', dropout: { embedding: 0.2, variational: 0.2 } });
+    expect(graph.result.execution?.nativeGraph).toMatchObject({ graphCalls: 0, compiled: 0 });
+    expect(graph.result.execution?.nativeGraph.disabledBecause).toMatch(/traces in a row with the same input shapes built different graphs/);
+    expectSameRun(graph, await train('off', { cell: 'lstm', attention: 'none', dropout: { embedding: 0.2, variational: 0.2 } }), 1e-5);
+  });
+
+  it('sampled decoder inputs (p < 1) are never traced', async () => {
+    const graph = await train('auto', { cell: 'lstm', attention: 'none' }, { teacherForcing: { type: 'constant', ratio: 0.5 } });
+    expect(graph.result.execution?.nativeGraph).toEqual({ graphCalls: 0, eagerCalls: 0, compiled: 0 });
+  });
+
+  it('a run resumed from a checkpoint ends with the weights of the uninterrupted run, bit for bit', async () => {
+    setNativeGraphSteps('auto');
+    const config = trainConfig({ epochs: 12, checkpointEvery: 2 });
+    const data = { train: paddedData(10, 'graph-steps'), valid: paddedData(4, 'graph-valid') };
+    const whole = model({ cell: 'lstm', attention: 'none' });
+    const full = await trainSeq2Seq({ model: whole, config, data });
+    const store = new InMemoryCheckpointStore();
+    const interrupted = model({ cell: 'lstm', attention: 'none' });
+    await expect(
+      trainSeq2Seq({ model: interrupted, config, data, store, onProgress: (e) => { if (e.step === 6) throw new Error('killed'); } }),
+    ).rejects.toThrow('killed');
+    const resumed = model({ cell: 'lstm', attention: 'none' });
+    const rest = await trainSeq2Seq({ model: resumed, config, data, store });
+    expect(rest.execution?.nativeGraph.graphCalls).toBeGreaterThan(0);
+    expect(weightsOf(resumed)).toEqual(weightsOf(whole));
+    expect(rest.history).toEqual(full.history);
+    [whole, interrupted, resumed].forEach((m) => m.dispose());
+  });
+});
