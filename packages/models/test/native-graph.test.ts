@@ -13,6 +13,8 @@ import {
   CompiledNativeFunction,
   encodeSavedModel,
   GraphFunctionCache,
+  graphStepsApply,
+  nativeGraphStepsFromEnv,
   nativeKernelBackend,
   registerGraphConstant,
   traceNativeFunction,
@@ -45,6 +47,16 @@ describe('ProtoWriter (protobuf wire format)', () => {
   test('a map field is one entry message per key, key 1 and value 2', () => {
     const bytes = new ProtoWriter().map(5, [['a', 7]], (entry, v) => entry.int(2, v)).finish();
     expect([...bytes]).toEqual([0x2a, 0x05, 0x0a, 0x01, 0x61, 0x10, 0x07]);
+  });
+});
+
+describe('BPTT_NATIVE_GRAPH', () => {
+  test('auto by default, off on request, a clear error otherwise; graphs only on the tensorflow backend', async () => {
+    expect(nativeGraphStepsFromEnv({})).toBe('auto');
+    expect(nativeGraphStepsFromEnv({ BPTT_NATIVE_GRAPH: 'off' })).toBe('off');
+    expect(() => nativeGraphStepsFromEnv({ BPTT_NATIVE_GRAPH: 'yes' })).toThrow(/BPTT_NATIVE_GRAPH: expected one of auto, off, got "yes"/);
+    await tf.setBackend('cpu');
+    expect(graphStepsApply()).toBe(false);
   });
 });
 

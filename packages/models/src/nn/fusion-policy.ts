@@ -15,6 +15,7 @@
  * GRUBlockCell resets before the matmul, PyTorch's GRU after), a variational mask on h, dL/dh_t probes, and
  * padded backward runs that keep every state. Set with BPTT_FUSED_RECURRENCE or `setFusedRecurrence`.
  */
+import { envChoice } from '../env-choice.ts';
 import { NATIVE_BACKEND_NAME } from '../native/load.ts';
 
 export const FUSED_RECURRENCE_CHOICES = ['auto', 'always', 'off'] as const;
@@ -24,12 +25,7 @@ export const AUTO_FUSED_BACKENDS: readonly string[] = [NATIVE_BACKEND_NAME, 'was
 export type FusedRecurrence = (typeof FUSED_RECURRENCE_CHOICES)[number];
 
 export function fusedRecurrenceFromEnv(env: NodeJS.ProcessEnv = process.env): FusedRecurrence {
-  const value = env['BPTT_FUSED_RECURRENCE'];
-  if (value === undefined || value === '') return 'auto';
-  if (!(FUSED_RECURRENCE_CHOICES as readonly string[]).includes(value)) {
-    throw new Error(`BPTT_FUSED_RECURRENCE: expected one of ${FUSED_RECURRENCE_CHOICES.join(', ')}, got "${value}"`);
-  }
-  return value as FusedRecurrence;
+  return envChoice(env, 'BPTT_FUSED_RECURRENCE', FUSED_RECURRENCE_CHOICES, 'auto');
 }
 
 let policy: FusedRecurrence | undefined;

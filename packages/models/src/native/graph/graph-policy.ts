@@ -12,6 +12,7 @@
  * `setNativeGraphSteps`.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { envChoice } from '../../env-choice.ts';
 import { NATIVE_BACKEND_NAME } from '../load.ts';
 
 export const NATIVE_GRAPH_CHOICES = ['auto', 'off'] as const;
@@ -19,12 +20,7 @@ export type NativeGraphSteps = (typeof NATIVE_GRAPH_CHOICES)[number];
 export const NATIVE_GRAPH_VARIABLE = 'BPTT_NATIVE_GRAPH';
 
 export function nativeGraphStepsFromEnv(env: NodeJS.ProcessEnv = process.env): NativeGraphSteps {
-  const value = env[NATIVE_GRAPH_VARIABLE];
-  if (value === undefined || value === '') return 'auto';
-  if (!(NATIVE_GRAPH_CHOICES as readonly string[]).includes(value)) {
-    throw new Error(`${NATIVE_GRAPH_VARIABLE}: expected one of ${NATIVE_GRAPH_CHOICES.join(', ')}, got "${value}"`);
-  }
-  return value as NativeGraphSteps;
+  return envChoice(env, NATIVE_GRAPH_VARIABLE, NATIVE_GRAPH_CHOICES, 'auto');
 }
 
 let policy: NativeGraphSteps | undefined;
