@@ -8,7 +8,7 @@ export { wasmThreadsFromEnv, MAX_WASM_THREADS } from './backend/wasm-threads.ts'
 export { ensureGradientsRegistered } from './backend/gradients.ts';
 
 export { PAD_ID, BOS_ID, EOS_ID, UNK_ID } from './batch/special-tokens.ts';
-export { makeSeq2SeqBatch, makeSourceBatch, disposeBatch } from './batch/seq2seq-batch.ts';
+export { makeSeq2SeqBatch, makeSourceBatch, disposeBatch, type Seq2SeqBatchOptions } from './batch/seq2seq-batch.ts';
 export type { EncodedSeq2SeqSplit } from './batch/seq2seq-batch.ts';
 export { batchifyStream, batchifyAlignedStream, streamChunk, chunkStarts } from './batch/stream.ts';
 export type { EncodedStreamSplit, BatchifiedStream } from './batch/stream.ts';

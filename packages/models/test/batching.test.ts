@@ -28,6 +28,16 @@ describe('makeSeq2SeqBatch', () => {
     expect([batch.source.dtype, batch.targetIn.dtype, batch.targetOut.dtype, batch.sourceMask.dtype]).toEqual(['int32', 'int32', 'int32', 'float32']);
   });
 
+  it('lengthMultiple rounds both lengths up, the extra positions padded and masked', () => {
+    const split = { source: [[5, 6, 7], [8]], target: [[10, 11], [12]] };
+    const batch = keep(makeSeq2SeqBatch(split, [0, 1], { lengthMultiple: 3 }));
+    expect(batch.source.arraySync()).toEqual([[5, 6, 7, EOS_ID, 0, 0], [8, EOS_ID, 0, 0, 0, 0]]);
+    expect(batch.sourceMask.arraySync()).toEqual([[1, 1, 1, 1, 0, 0], [1, 1, 0, 0, 0, 0]]);
+    expect(batch.targetIn.arraySync()).toEqual([[BOS_ID, 10, 11], [BOS_ID, 12, 0]]);
+    expect(batch.targetMask.arraySync()).toEqual([[1, 1, 1], [1, 1, 0]]);
+    expect(() => makeSeq2SeqBatch(split, [0], { lengthMultiple: 0 })).toThrow('makeSeq2SeqBatch: lengthMultiple must be a positive integer, got 0');
+  });
+
   it('rejects bad indices and ids with a message naming them', () => {
     const split = { source: [[5], [6]], target: [[7], [8]] };
     expect(() => makeSeq2SeqBatch(split, [2])).toThrow('makeSeq2SeqBatch: index 2 is outside the split (2 examples)');

@@ -184,6 +184,18 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
     expect(cache.status()).toEqual({ graphCalls: 2, eagerCalls: 3, compiled: 1 });
     cache.dispose();
 
+    // Past maxTracedKeys distinct keys, a new key runs eagerly without tracing, however often it comes.
+    const bounded = new GraphFunctionCache(backend, { maxTracedKeys: 1 });
+    for (const rows of [B, B, B, 6, 6, 6]) {
+      const [table, , w] = inputs(rows);
+      const ids = tf.tensor1d(Array.from({ length: rows }, (_, r) => r % 7), 'int32');
+      const args = [table, ids, w] as const;
+      tf.dispose([table, ids, w, ...bounded.run(`${rows}`, args, () => smallStep(...args))]);
+    }
+    expect(bounded.status()).toEqual({ graphCalls: 1, eagerCalls: 5, compiled: 1 });
+    expect(bounded.usable).toBe(true);
+    bounded.dispose();
+
     // A constant drawn in JavaScript at every call (a dropout mask, say): never the same graph twice.
     const changing = new GraphFunctionCache(backend);
     let draw = 0;
@@ -200,6 +212,7 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
       compiled: 0,
       disabledBecause: expect.stringMatching(/3 traces in a row with the same input shapes built different graphs/) as unknown,
     });
+    expect(changing.usable).toBe(false);
     changing.dispose();
   });
 });

@@ -397,7 +397,7 @@ describe('report stage', () => {
     // Title, intro (a string concatenation in the declaration) and meta.
     expect(readme.startsWith('# Demo G2P\n\nTwo tiny grapheme-to-phoneme models and one that explodes.\n')).toBe(true);
     expect(readme).toContain('- **Runs:** 3 (3 seq2seq, 0 stream)');
-    expect(readme).toContain('- **Backend:** tensorflow, 1 thread per kernel, 2 of 4 steps as graphs (1 run), cpu (2 runs)');
+    expect(readme).toContain('- **Backend:** tensorflow, 1 thread per kernel (1 run), cpu (2 runs)');
     expect(readme).toContain('- **Seeds:** 1, 2');
     expect(readme).toContain('- **Total train time:** 30.5 s');
     expect(readme).toContain('- **Expected duration:** a minute');
@@ -479,7 +479,7 @@ describe('report stage', () => {
     expect(g2p).toContain('Sequence-to-Sequence Neural Net Models for Grapheme-to-Phoneme Conversion');
     expect(g2p).toContain("Our best PER is 14.00% (GRU+dot) and our best WER 40.00% (GRU+dot), against 7.63% / 28.61% for Yao & Zweig's encoder-decoder LSTM (1.83× and 1.40× theirs).");
     expect(g2p).toContain('not comparable as equals');
-    expect(g2p).toContain('Ours: cmudict: train 3,000, valid 200 and test 200 words; 20 words scored; 12,345 to 15,000 parameters; 12.5 s to 15.0 s of training on tensorflow, 1 thread per kernel, 2 of 4 steps as graphs and cpu.');
+    expect(g2p).toContain('Ours: cmudict: train 3,000, valid 200 and test 200 words; 20 words scored; 12,345 to 15,000 parameters; 12.5 s to 15.0 s of training on tensorflow, 1 thread per kernel and cpu.');
 
     // Diverged runs are named where they appear and never silently dropped.
     expect(readme).toContain('noclip diverged at step 3 (value NaN)');

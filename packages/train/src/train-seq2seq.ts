@@ -61,6 +61,13 @@ export async function trainSeq2Seq(options: TrainSeq2SeqOptions): Promise<TrainR
   });
 }
 
+/**
+ * Graph steps pad both lengths up to a multiple of this. CMUdict batches (g2p) have dozens of (source, target)
+ * length pairs and each new one costs two traced steps and a compilation; rounded to 4 they have a handful, for a
+ * few percent more (masked) positions.
+ */
+const GRAPH_LENGTH_MULTIPLE = 4;
+
 function seq2seqTask(
   model: TrainableSeq2Seq,
   config: TrainConfig,
@@ -145,8 +152,12 @@ function seq2seqTask(
 
     computeStep({ step, epoch, indexInEpoch }: StepContext, update?: StepUpdate): StepOutcome {
       const indices = orderOf(epoch).slice(indexInEpoch * config.batchSize, (indexInEpoch + 1) * config.batchSize);
-      const batch = makeSeq2SeqBatch(train, indices);
       const ratio = teacherForcingRatioAt(config.teacherForcing, step);
+      const asGraph = graphs?.usable === true && ratio === 1;
+      // A graph is compiled per batch shape: lengths rounded up to a multiple of 4 leave a few shapes to compile.
+      // Not under truncated BPTT, whose gradient window is the batch's last k2 source positions, padding included.
+      const rounded = asGraph && encoderGradientWindow === undefined;
+      const batch = makeSeq2SeqBatch(train, indices, rounded ? { lengthMultiple: GRAPH_LENGTH_MULTIPLE } : {});
       const rngs = stepRngs(config.seed, step);
       const forwardOptions: Seq2SeqForwardOptions = {
         training: true,
@@ -154,7 +165,7 @@ function seq2seqTask(
         dropoutRng: rngs.dropout,
         ...truncation,
       };
-      if (graphs !== undefined && ratio === 1) {
+      if (asGraph && graphs !== undefined) {
         try {
           return { ...graphStep(graphs, batch, forwardOptions, update), teacherForcingRatio: ratio };
         } finally {

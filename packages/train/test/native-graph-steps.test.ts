@@ -55,6 +55,11 @@ async function train(graph: 'auto' | 'off', config: Seq2SeqModelOptions['config'
   }
 }
 
+/**
+ * Losses and norms to `tolerance` (relative), weights to 5x that, after nine steps: the graph pads lengths to a
+ * multiple of 4 and runs other kernels than the op-by-op run, so sums round differently in the last bits, and the
+ * differences compound from step to step (Adam normalises every update, which magnifies them in tiny gradients).
+ */
 function expectSameRun(a: { result: TrainResult<unknown>; weights: number[][] }, b: { result: TrainResult<unknown>; weights: number[][] }, tolerance: number) {
   const as = a.result.history.steps;
   const bs = b.result.history.steps;
@@ -68,7 +73,7 @@ function expectSameRun(a: { result: TrainResult<unknown>; weights: number[][] },
   });
   a.weights.forEach((w, i) => {
     const other = b.weights[i] as number[];
-    expect(Math.max(...w.map((x, j) => Math.abs(x - (other[j] as number))))).toBeLessThan(tolerance);
+    expect(Math.max(...w.map((x, j) => Math.abs(x - (other[j] as number))))).toBeLessThan(5 * tolerance);
   });
 }
 
@@ -85,6 +90,8 @@ describe.skipIf(!status.available)('training steps as TensorFlow graphs', () => 
     { name: 'LSTM, no attention, clipping by norm', config: { cell: 'lstm', attention: 'none' }, overrides: {} },
     { name: 'GRU, 2 layers, general (multiplicative) attention, clipping by value', config: { cell: 'gru', layers: 2, attention: 'general' }, overrides: { clip: { mode: 'value', max: 0.05 } } },
     { name: 'bidirectional LSTM, additive attention, truncated BPTT', config: { cell: 'lstm', bidirectional: true, attention: 'additive' }, overrides: { bptt: { mode: 'truncated', k2: 3 } } },
+    // SGD has no update in the graph (its momentum buffer appears at the first step): forward and backward only.
+    { name: 'LSTM, SGD with momentum', config: { cell: 'lstm', attention: 'none' }, overrides: { optimizer: { type: 'sgd', lr: 0.5, momentum: 0.9 } } },
   ] as const)('$name: the same losses, norms, clipping and weights as eager steps, on padded batches', async ({ config, overrides }) => {
     const graph = await train('auto', config, overrides);
     // After the two traces (and one more when a first trace fills a cache of constants) every step is a graph.

@@ -13,15 +13,27 @@ export interface EncodedSeq2SeqSplit {
   readonly target: readonly (readonly number[])[];
 }
 
-export function makeSeq2SeqBatch(split: EncodedSeq2SeqSplit, indices: readonly number[]): Seq2SeqBatch {
+export interface Seq2SeqBatchOptions {
+  /**
+   * Pads the source and decoder lengths up to a multiple of this (default 1: the longest row's). A compiled
+   * training graph (native/graph) is built per batch shape, so fewer shapes mean fewer compilations; the extra
+   * positions are masked like any other padding.
+   */
+  readonly lengthMultiple?: number;
+}
+
+export function makeSeq2SeqBatch(split: EncodedSeq2SeqSplit, indices: readonly number[], options: Seq2SeqBatchOptions = {}): Seq2SeqBatch {
   if (indices.length === 0) throw new RangeError('makeSeq2SeqBatch: indices is empty');
+  const multiple = options.lengthMultiple ?? 1;
+  if (!Number.isInteger(multiple) || multiple < 1) throw new RangeError(`makeSeq2SeqBatch: lengthMultiple must be a positive integer, got ${multiple}`);
+  const roundUp = (n: number) => Math.ceil(n / multiple) * multiple;
   if (split.source.length !== split.target.length) {
     throw new Error(`makeSeq2SeqBatch: split has ${split.source.length} sources but ${split.target.length} targets`);
   }
   const sources = indices.map((i) => [...exampleAt(split.source, i, 'source'), EOS_ID]);
   const targets = indices.map((i) => exampleAt(split.target, i, 'target'));
-  const S = Math.max(...sources.map((s) => s.length));
-  const T = Math.max(...targets.map((t) => t.length)) + 1;
+  const S = roundUp(Math.max(...sources.map((s) => s.length)));
+  const T = roundUp(Math.max(...targets.map((t) => t.length)) + 1);
   const B = indices.length;
   const source = new Int32Array(B * S);
   const sourceMask = new Float32Array(B * S);

@@ -18,10 +18,15 @@ import { encodeSavedModel } from './graph-def.ts';
 import { traceNativeFunction, type TraceOptions } from './trace.ts';
 
 export interface GraphFunctionCacheOptions {
-  /** Compiled graphs kept (least recently used dropped first). */
+  /** Compiled graphs kept (least recently used dropped first; default 32). */
   readonly maxGraphs?: number;
-  /** Keys with a trace waiting for an identical one. */
+  /** Keys with a trace waiting for an identical one (default 32). */
   readonly maxPending?: number;
+  /**
+   * Distinct keys ever traced (default 64). Each costs eager traced calls and a compilation; past this many, calls
+   * with a new key run eagerly without tracing, so a workload of ever-new shapes costs little more than eager.
+   */
+  readonly maxTracedKeys?: number;
   /** Consecutive differing traces of one key after which the function stays eager (default 2). */
   readonly maxMismatches?: number;
 }
@@ -45,14 +50,22 @@ export class GraphFunctionCache {
   private readonly maxGraphs: number;
   private readonly maxPending: number;
   private readonly maxMismatches: number;
+  private readonly maxTracedKeys: number;
+  private readonly tracedKeys = new Set<string>();
 
   constructor(
     private readonly backend: NativeKernelBackend,
     options: GraphFunctionCacheOptions = {},
   ) {
-    this.maxGraphs = options.maxGraphs ?? 8;
+    this.maxGraphs = options.maxGraphs ?? 32;
     this.maxPending = options.maxPending ?? 32;
+    this.maxTracedKeys = options.maxTracedKeys ?? 64;
     this.maxMismatches = options.maxMismatches ?? 2;
+  }
+
+  /** Whether run() can still produce graphs: tracing has not stopped, or graphs were compiled before it did. */
+  get usable(): boolean {
+    return this.disabledBecause === undefined || this.graphs.size > 0;
   }
 
   /**
@@ -69,6 +82,10 @@ export class GraphFunctionCache {
     }
     this.eagerCalls += 1;
     if (this.disabledBecause !== undefined) return fn();
+    if (!this.tracedKeys.has(key)) {
+      if (this.tracedKeys.size >= this.maxTracedKeys) return fn();
+      this.tracedKeys.add(key);
+    }
 
     const { outputs, trace } = traceNativeFunction(this.backend, inputs, fn, options);
     if (!trace.ok) {

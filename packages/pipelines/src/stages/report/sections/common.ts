@@ -98,17 +98,20 @@ export function cellName(run: LoadedRun): string {
   return run.config.model.cell.toUpperCase();
 }
 
-/**
- * The backend a run trained on, with native TensorFlow's thread count (it can change results) and how many of its
- * steps ran as compiled TensorFlow graphs.
- */
+/** The backend a run trained on, with native TensorFlow's thread count (it can change results). */
 export function backendLabel(run: LoadedRun): string {
   const threads = run.summary.intraOpThreads;
+  return threads === undefined ? run.summary.backend : `${run.summary.backend}, ${threads === 0 ? "TensorFlow's default threads" : plural(threads, 'thread')} per kernel`;
+}
+
+/**
+ * backendLabel, plus how many of the run's steps ran as compiled TensorFlow graphs, when graphs were tried (a run
+ * whose steps were never traced, such as one with sampled decoder inputs, says nothing about them).
+ */
+export function runBackendLabel(run: LoadedRun): string {
   const graph = run.summary.nativeGraph;
-  const parts = [run.summary.backend];
-  if (threads !== undefined) parts.push(`${threads === 0 ? "TensorFlow's default threads" : plural(threads, 'thread')} per kernel`);
-  if (graph !== undefined) parts.push(`${graph.graphSteps} of ${graph.graphSteps + graph.eagerSteps} steps as graphs`);
-  return parts.join(', ');
+  const tried = graph === undefined ? 0 : graph.graphSteps + graph.eagerSteps;
+  return graph === undefined || tried === 0 ? backendLabel(run) : `${backendLabel(run)}, ${graph.graphSteps} of ${run.summary.steps} steps as graphs`;
 }
 
 export function attentionName(run: LoadedRun): string | null {

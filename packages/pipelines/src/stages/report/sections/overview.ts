@@ -3,7 +3,7 @@ import { list, note, paragraph, table, type Block, type MetaEntry, type Section 
 import type { PipelineDeclaration } from '../../../config/index.ts';
 import type { LoadedRun } from '../load.ts';
 import { bleu, int, joinList, pct, plural, seconds, signed, fixed } from '../text.ts';
-import { attentionName, backendLabel, best, bestLabels, cellName, curvesBlock, divergedNote, rowLabel, seq2seqOf, splitsOf, streamOf } from './common.ts';
+import { attentionName, backendLabel, runBackendLabel, best, bestLabels, cellName, curvesBlock, divergedNote, rowLabel, seq2seqOf, splitsOf, streamOf } from './common.ts';
 
 const PERCENT = { kind: 'percent', decimals: 1 } as const;
 
@@ -84,7 +84,7 @@ function runsTable(runs: readonly LoadedRun[]): Block {
       run.summary.parameters,
       run.summary.steps,
       run.summary.seed,
-      backendLabel(run),
+      runBackendLabel(run),
       run.timing.wallSeconds * 1000,
       run.timing.tokensPerSecond,
     ]),
