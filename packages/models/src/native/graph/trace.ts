@@ -78,31 +78,54 @@ export function traceNativeFunction(
   fn: () => readonly tf.Tensor[],
   options: TraceOptions = {},
 ): { readonly outputs: readonly tf.Tensor[]; readonly trace: TraceOutcome } {
+  if (tracing) throw new Error('traceNativeFunction: a trace is already running (traces do not nest)');
   const traceable = backend as TraceableBackend;
-  const TraceableBackendMethods = Object.getPrototypeOf(traceable) as TraceableBackend;
   const real = traceable.binding as unknown as TraceableBinding;
   const recorder = new GraphRecorder(real);
   const readable = new Set(options.readableInputs ?? []);
   traceable.getInputTensorIds(inputs).forEach((id, i) => recorder.declareInput(id, inputs[i] as tf.Tensor, readable.has(i)));
-  const constants = [...graphConstants].filter((t) => !t.isDisposed);
+  for (const tensor of graphConstants) if (tensor.isDisposed) graphConstants.delete(tensor);
+  const constants = [...graphConstants];
   traceable.getInputTensorIds(constants).forEach((id, i) => recorder.declareConstant(id, constants[i] as tf.Tensor));
 
-  // A copy of the addon object with three calls replaced (a Proxy cannot: the addon's methods are read-only).
-  const wrapped: Record<string, unknown> = {};
+  traceable.binding = recordingBinding(real, recorder) as unknown as NativeKernelBackend['binding'];
+  const stopWatching = watchUploads(traceable, recorder);
+  tracing = true;
+  try {
+    const outputs = fn();
+    // Materialises outputs still held as JavaScript values (they become Consts) while the recorder listens.
+    const outputIds = traceable.getInputTensorIds(outputs);
+    return { outputs, trace: recorder.finish(outputIds, outputs) };
+  } finally {
+    tracing = false;
+    stopWatching();
+    traceable.binding = real as unknown as NativeKernelBackend['binding'];
+  }
+}
+
+/** A copy of the addon object with three calls replaced (a Proxy cannot: the addon's methods are read-only). */
+function recordingBinding(real: TraceableBinding, recorder: GraphRecorder): Record<string, unknown> {
+  const copy: Record<string, unknown> = {};
   for (let o: object | null = real; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
     for (const key of Object.getOwnPropertyNames(o)) {
-      if (key === 'constructor' || key in wrapped) continue;
+      if (key === 'constructor' || key in copy) continue;
       const value: unknown = (real as unknown as Record<string, unknown>)[key];
-      wrapped[key] = typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real) : value;
+      copy[key] = typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(real) : value;
     }
   }
-  Object.assign(wrapped, { createTensor: recorder.createTensor, executeOp: recorder.executeOp, tensorDataSync: recorder.tensorDataSync });
-  traceable.binding = wrapped as unknown as NativeKernelBackend['binding'];
-  // tfjs-node uploads a tensor made from JavaScript data when an op first uses it, so an upload during the call
-  // may be a tensor made before it: those are outside tensors too, unless made inside (tracked through write).
+  return Object.assign(copy, { createTensor: recorder.createTensor, executeOp: recorder.executeOp, tensorDataSync: recorder.tensorDataSync });
+}
+
+/**
+ * tfjs-node uploads a tensor made from JavaScript data when an op first uses it, so an upload during the call may
+ * be of a tensor made before it: an outside tensor too, unless made inside (tracked through `write`). Shadows the
+ * two backend methods on the instance; the returned function removes the shadows.
+ */
+function watchUploads(traceable: TraceableBackend, recorder: GraphRecorder): () => void {
+  const prototype = Object.getPrototypeOf(traceable) as TraceableBackend;
   const madeInside = new WeakSet<object>();
   traceable.write = (values, shape, dtype) => {
-    const dataId = TraceableBackendMethods.write.call(traceable, values, shape, dtype);
+    const dataId = prototype.write.call(traceable, values, shape, dtype);
     madeInside.add(dataId);
     return dataId;
   };
@@ -110,26 +133,15 @@ export function traceNativeFunction(
     for (const tensor of tensors) {
       if (traceable.tensorMap.get(tensor.dataId)?.values != null && !madeInside.has(tensor.dataId)) recorder.outsideTensor('an op');
     }
-    return TraceableBackendMethods.getInputTensorIds.call(traceable, tensors);
+    return prototype.getInputTensorIds.call(traceable, tensors);
   };
-  tracing += 1;
-  let outputs: readonly tf.Tensor[];
-  try {
-    outputs = fn();
-    // Materialises outputs still held as JavaScript values (they become Consts) while the recorder listens.
-    const outputIds = traceable.getInputTensorIds(outputs);
-    traceable.binding = real as unknown as NativeKernelBackend['binding'];
-    return { outputs, trace: recorder.finish(outputIds, outputs) };
-  } finally {
-    tracing -= 1;
-    traceable.binding = real as unknown as NativeKernelBackend['binding'];
-    // The instance's own properties shadowed the prototype's methods; removing them restores those.
+  return () => {
     delete (traceable as Partial<TraceableBackend>).write;
     delete (traceable as Partial<TraceableBackend>).getInputTensorIds;
-  }
+  };
 }
 
-let tracing = 0;
+let tracing = false;
 
 /** Tensors made once, outside any traced call, and never written to (see registerGraphConstant). */
 const graphConstants = new Set<tf.Tensor>();
@@ -148,7 +160,7 @@ export function registerGraphConstant(tensor: tf.Tensor): void {
  * every batch of the same shapes.
  */
 export function isTracingGraph(): boolean {
-  return tracing > 0;
+  return tracing;
 }
 
 class GraphRecorder {
@@ -167,12 +179,9 @@ class GraphRecorder {
     const name = `in_${this.inputs.length}`;
     if (readable) this.readable.add(id);
     this.inputs.push({ name, dtype: tensor.dtype, shape: tensor.shape });
-    if (this.sources.has(id)) {
-      // The same tensor passed twice: both placeholders are fed the same value, the graph reads the first.
-      return this.addNode(name, 'Placeholder', [], placeholderAttrs(tensor));
-    }
-    this.sources.set(id, name);
     this.addNode(name, 'Placeholder', [], placeholderAttrs(tensor));
+    // The same tensor passed twice: both placeholders are fed the same value, the graph reads the first.
+    if (!this.sources.has(id)) this.sources.set(id, name);
   }
 
   /** A registered constant (registerGraphConstant), written into the graph when an op first reads it. */
