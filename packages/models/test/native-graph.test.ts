@@ -165,11 +165,11 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
   test('the cache compiles a function after two identical traces per input shape, and keeps one that changes eager', () => {
     const backend = nativeKernelBackend('test');
     const cache = new GraphFunctionCache(backend);
-    const call = (seed: number, rows = B) => {
+    const call = (seed: number, rows = B, on = cache) => {
       const [table, , w] = inputs(seed);
       const ids = tf.tensor1d(Array.from({ length: rows }, (_, r) => (seed + r) % 7), 'int32');
       const args = [table, ids, w] as const;
-      const out = cache.run(`${rows}`, args, () => smallStep(...args));
+      const out = on.run(`${rows}`, args, () => smallStep(...args));
       const expected = smallStep(...args);
       expect(maxDifference(out[0] as tf.Tensor, expected[0] as tf.Tensor)).toBeLessThan(1e-6);
       tf.dispose([table, ids, w, ...out, ...expected]);
@@ -195,6 +195,21 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
     expect(bounded.status()).toEqual({ graphCalls: 1, eagerCalls: 5, compiled: 1 });
     expect(bounded.usable).toBe(true);
     bounded.dispose();
+
+    // A libtensorflow that cannot load the graph (another version, a missing op): the calls go on eagerly.
+    const unloadable = new GraphFunctionCache(backend, {
+      compile: () => {
+        throw new Error('Op type not registered');
+      },
+    });
+    for (let k = 0; k < 3; k++) call(k + 1, B, unloadable);
+    expect(unloadable.status()).toEqual({
+      graphCalls: 0,
+      eagerCalls: 3,
+      compiled: 0,
+      disabledBecause: 'TensorFlow could not load the traced graph: Op type not registered',
+    });
+    expect(unloadable.usable).toBe(false);
 
     // A constant drawn in JavaScript at every call (a dropout mask, say): never the same graph twice.
     const changing = new GraphFunctionCache(backend);

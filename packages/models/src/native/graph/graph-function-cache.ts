@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend } from '../execute.ts';
 import { CompiledNativeFunction } from './compiled-function.ts';
 import { encodeSavedModel } from './graph-def.ts';
-import { traceNativeFunction, type TraceOptions } from './trace.ts';
+import { traceNativeFunction, type TracedGraph, type TraceOptions } from './trace.ts';
 
 export interface GraphFunctionCacheOptions {
   /** Compiled graphs kept (least recently used dropped first; default 32). */
@@ -29,6 +29,8 @@ export interface GraphFunctionCacheOptions {
   readonly maxTracedKeys?: number;
   /** Consecutive differing traces of one key after which the function stays eager (default 2). */
   readonly maxMismatches?: number;
+  /** Loads a traced graph (default: a CompiledNativeFunction on the backend); tests inject failures here. */
+  readonly compile?: (graph: TracedGraph) => CompiledNativeFunction;
 }
 
 export interface GraphFunctionStatus {
@@ -51,6 +53,7 @@ export class GraphFunctionCache {
   private readonly maxPending: number;
   private readonly maxMismatches: number;
   private readonly maxTracedKeys: number;
+  private readonly compile: (graph: TracedGraph) => CompiledNativeFunction;
   private readonly tracedKeys = new Set<string>();
 
   constructor(
@@ -61,6 +64,7 @@ export class GraphFunctionCache {
     this.maxPending = options.maxPending ?? 32;
     this.maxTracedKeys = options.maxTracedKeys ?? 64;
     this.maxMismatches = options.maxMismatches ?? 2;
+    this.compile = options.compile ?? ((graph) => new CompiledNativeFunction(backend, graph));
   }
 
   /** Whether run() can still produce graphs: tracing has not stopped, or graphs were compiled before it did. */
@@ -112,7 +116,16 @@ export class GraphFunctionCache {
       if (this.pending.size > this.maxPending) this.pending.delete(this.pending.keys().next().value as string);
       return outputs;
     }
-    this.graphs.set(key, new CompiledNativeFunction(this.backend, trace.graph));
+    let compiled: CompiledNativeFunction;
+    try {
+      compiled = this.compile(trace.graph);
+    } catch (error) {
+      // A libtensorflow that cannot load what this one traced (another version, an op it lacks): stay eager.
+      this.disabledBecause = `TensorFlow could not load the traced graph: ${error instanceof Error ? error.message : String(error)}`;
+      this.pending.clear();
+      return outputs;
+    }
+    this.graphs.set(key, compiled);
     this.compiled += 1;
     if (this.graphs.size > this.maxGraphs) {
       const [oldestKey, oldest] = this.graphs.entries().next().value as [string, CompiledNativeFunction];
