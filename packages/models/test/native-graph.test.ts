@@ -116,6 +116,19 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
     tf.dispose([...first, ...second, ...outputs, ...eager, ...fromGraph, ...expected]);
   });
 
+  test('gather runs TensorFlow\'s GatherV2 without reading the indices back: traceable, any dtype, range checked by TensorFlow', () => {
+    const flags = tf.tensor1d([1, 0, 1], 'bool');
+    const picked = tf.gather(flags, tf.tensor1d([2, 1], 'int32'));
+    expect(picked.dtype).toBe('bool');
+    expect(Array.from(picked.dataSync())).toEqual([1, 0]);
+    const table = tf.tensor2d([[1, 2], [3, 4], [5, 6]]);
+    expect(() => tf.gather(table, tf.tensor1d([5], 'int32')).dataSync()).toThrow(/indices\[0\] = 5 is not in \[0, 3\)/);
+    const ids = tf.tensor1d([2, 0], 'int32');
+    const { outputs, trace } = traceNativeFunction(nativeKernelBackend('test'), [table, ids], () => [tf.gather(table, ids)]);
+    expect(trace.ok).toBe(true);
+    expect(outputs[0]?.arraySync()).toEqual([[5, 6], [1, 2]]);
+  });
+
   test('the SavedModel file decodes with tfjs-node\'s own TensorFlow message classes', () => {
     const backend = nativeKernelBackend('test');
     const x = inputs(3);

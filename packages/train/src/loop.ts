@@ -30,7 +30,10 @@ export interface StepOutcome {
   readonly updated?: { readonly update: ComputedUpdate; readonly norm: number; readonly clipped: boolean };
 }
 
-/** Clipping and the optimizer's next update as tensor math, for a task that computes whole steps at once. */
+/**
+ * Clipping and the optimizer's next update as tensor math, for a task that computes whole steps at once. Offered to
+ * the task as a function, so a step that does not take it prepares nothing.
+ */
 export interface StepUpdate {
   /** Tensors the update reads besides the weights and gradients (inputs of a traced step). */
   readonly reads: readonly tf.Tensor[];
@@ -53,8 +56,11 @@ export interface TrainingTask<Flow> {
   /** Hash of the data the run trains and validates on (part of the checkpoint fingerprint). */
   readonly dataHash: string;
   readonly hasValidation: boolean;
-  /** Loss and gradients of one step; or, when the task can, the whole update (`update`, see StepOutcome.updated). */
-  computeStep(context: StepContext, update?: StepUpdate): StepOutcome;
+  /**
+   * Loss and gradients of one step; or, when the task can, the whole update: it then calls `takeUpdate` and returns
+   * StepOutcome.updated.
+   */
+  computeStep(context: StepContext, takeUpdate?: () => StepUpdate): StepOutcome;
   /** How the steps ran, when something other than eager tfjs ops ran them. */
   execution?(): TrainExecution | undefined;
   /** Validation NLL sum and token count, or undefined without a validation split. */
@@ -160,14 +166,20 @@ export async function runTrainingLoop<Flow>(options: LoopOptions<Flow>): Promise
       const learningRate = learningRateAt(config.lrSchedule, config.optimizer.lr, step, totalSteps, plateau);
       const startedAt = options.clock?.() ?? performance.now();
 
-      const plan = optimizer.plan?.(learningRate);
-      const outcome = task.computeStep(context, plan === undefined ? undefined : stepUpdate(plan, config));
+      // Prepared only if the task takes it (a step computed as one graph): its scalars are tensors.
+      let plan: UpdatePlan | undefined;
+      const planUpdate = optimizer.plan;
+      const takeUpdate = planUpdate === undefined ? undefined : () => stepUpdate((plan = planUpdate(learningRate)), config);
+      const outcome = task.computeStep(context, takeUpdate);
       let clip: { readonly grads: readonly tf.Tensor[]; readonly norm: number; readonly clipped: boolean } | undefined;
       let committed = false;
       try {
         const loss = outcome.tokens > 0 ? outcome.nllSum / outcome.tokens : 0;
         if (!Number.isFinite(loss)) throw new DivergenceError(step, 'loss', loss, { steps: [...steps], evaluations: [...evaluations] });
-        clip = outcome.updated === undefined ? clipGradients(outcome.grads, config.clip) : { grads: [], ...outcome.updated };
+        clip =
+          outcome.updated === undefined
+            ? clipGradients(outcome.grads, config.clip)
+            : { grads: [], norm: outcome.updated.norm, clipped: outcome.updated.clipped };
         if (!Number.isFinite(clip.norm)) throw new DivergenceError(step, 'gradNorm', clip.norm, { steps: [...steps], evaluations: [...evaluations] });
         if (outcome.updated === undefined) {
           optimizer.apply(clip.grads, learningRate);

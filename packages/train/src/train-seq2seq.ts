@@ -95,9 +95,24 @@ function seq2seqTask(
   // Teacher-forced steps on native TensorFlow run as one compiled graph per batch shape (see graphStep).
   const graphs = graphStepsApply() ? new GraphFunctionCache(nativeKernelBackend('graph training steps')) : undefined;
 
+  /** One forward pass on the tape: loss, nllSum (kept) and gradients; `countTokens` reads the count (a sync). */
+  const differentiate = (batch: Seq2SeqBatch, forwardOptions: Seq2SeqForwardOptions, countTokens: boolean) => {
+    let nllSum: tf.Scalar | undefined;
+    let tokens = 0;
+    const { loss, grads } = lossAndGradients(variables, () => {
+      const result = model.forward(batch, forwardOptions);
+      nllSum = tf.keep(result.nllSum);
+      if (countTokens) tokens = result.tokenCount;
+      return result.loss;
+    });
+    loss.dispose();
+    if (nllSum === undefined) throw new Error('the model returned no nllSum');
+    return { nllSum, tokens, grads };
+  };
+
   /**
    * The whole step as a TensorFlow graph (GraphFunctionCache: traced eagerly twice per batch shape, then
-   * compiled): forward, backward and, when the loop hands over its StepUpdate, clipping and the optimizer's update.
+   * compiled): forward, backward and, when the loop offers its StepUpdate, clipping and the optimizer's update.
    * Inputs are the weights, the batch and the update's state and scalars; the loss is divided by the token count
    * on the device, so one graph holds for every batch of the same shapes.
    */
@@ -105,22 +120,16 @@ function seq2seqTask(
     const inputs = [...variables, batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask, ...(update?.reads ?? [])];
     const key = `${update === undefined ? 'gradients' : 'update'}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
     const outputs = cache.run(key, inputs, () => {
-      let nllSum: tf.Scalar | undefined;
-      const { loss, grads } = lossAndGradients(variables, () => {
-        const result = model.forward(batch, forwardOptions);
-        nllSum = tf.keep(result.nllSum);
-        return result.loss;
-      });
-      const nll = nllSum as tf.Scalar;
+      const { nllSum, grads } = differentiate(batch, forwardOptions, false);
       try {
         return tf.tidy(() => {
           const tokens = tf.sum(batch.targetMask);
-          if (update === undefined) return [tf.stack([nll, tokens]), ...grads.map((g) => tf.clone(g))];
+          if (update === undefined) return [tf.stack([nllSum, tokens]), ...grads.map((g) => tf.clone(g))];
           const step = update.compute(grads);
-          return [tf.stack([nll, tokens, step.norm, step.clipped]), ...step.update.weights, ...step.update.state];
+          return [tf.stack([nllSum, tokens, step.norm, step.clipped]), ...step.update.weights, ...step.update.state];
         });
       } finally {
-        tf.dispose([loss, nll, ...grads]);
+        tf.dispose([nllSum, ...grads]);
       }
     });
     const [stats, ...rest] = outputs as tf.Tensor[];
@@ -150,7 +159,7 @@ function seq2seqTask(
     ]),
     hasValidation: valid !== undefined,
 
-    computeStep({ step, epoch, indexInEpoch }: StepContext, update?: StepUpdate): StepOutcome {
+    computeStep({ step, epoch, indexInEpoch }: StepContext, takeUpdate?: () => StepUpdate): StepOutcome {
       const indices = orderOf(epoch).slice(indexInEpoch * config.batchSize, (indexInEpoch + 1) * config.batchSize);
       const ratio = teacherForcingRatioAt(config.teacherForcing, step);
       const asGraph = graphs?.usable === true && ratio === 1;
@@ -167,24 +176,19 @@ function seq2seqTask(
       };
       if (asGraph && graphs !== undefined) {
         try {
-          return { ...graphStep(graphs, batch, forwardOptions, update), teacherForcingRatio: ratio };
+          return { ...graphStep(graphs, batch, forwardOptions, takeUpdate?.()), teacherForcingRatio: ratio };
         } finally {
           disposeBatch(batch);
         }
       }
-      let nllSum: tf.Scalar | undefined;
-      let tokens = 0;
       try {
-        const { loss, grads } = lossAndGradients(variables, () => {
-          const result = model.forward(batch, forwardOptions);
-          nllSum = tf.keep(result.nllSum);
-          tokens = result.tokenCount;
-          return result.loss;
-        });
-        loss.dispose();
-        return { nllSum: scalarValue(nllSum), tokens, grads, teacherForcingRatio: ratio };
+        const { nllSum, tokens, grads } = differentiate(batch, forwardOptions, true);
+        try {
+          return { nllSum: scalarValue(nllSum), tokens, grads, teacherForcingRatio: ratio };
+        } finally {
+          nllSum.dispose();
+        }
       } finally {
-        nllSum?.dispose();
         disposeBatch(batch);
       }
     },

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend } from './execute.ts';
+import { tfDataType } from './graph/graph-def.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 
 export const NATIVE_KERNEL_FIXES = ['GatherV2 without the JavaScript range check (TensorFlow checks)'] as const;
@@ -29,15 +30,14 @@ export function registerNativeKernelFixes(): void {
       tf.backend_util.segment_util.collectGatherOpShapeInfo(x as tf.Tensor, indices as tf.Tensor, axis, batchDims);
       const axisTensor = tf.scalar(axis, 'int32');
       try {
-        const b = native.binding as unknown as { TF_ATTR_INT: number; TF_ATTR_TYPE: number; TF_FLOAT: number; TF_INT32: number };
-        const typeOf = (dtype: tf.DataType) => (dtype === 'float32' ? b.TF_FLOAT : b.TF_INT32);
+        const b = native.binding as unknown as { TF_ATTR_INT: number; TF_ATTR_TYPE: number };
         return native.executeSingleOutput(
           'GatherV2',
           [
             { name: 'batch_dims', type: b.TF_ATTR_INT, value: batchDims },
-            { name: 'Tparams', type: b.TF_ATTR_TYPE, value: typeOf(x.dtype) },
-            { name: 'Tindices', type: b.TF_ATTR_TYPE, value: typeOf(indices.dtype) },
-            { name: 'Taxis', type: b.TF_ATTR_TYPE, value: b.TF_INT32 },
+            { name: 'Tparams', type: b.TF_ATTR_TYPE, value: tfDataType(x.dtype) },
+            { name: 'Tindices', type: b.TF_ATTR_TYPE, value: tfDataType(indices.dtype) },
+            { name: 'Taxis', type: b.TF_ATTR_TYPE, value: tfDataType('int32') },
           ],
           [x, indices, axisTensor],
         );

@@ -10,11 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend } from '../execute.ts';
-import { encodeSavedModel } from './graph-def.ts';
+import { encodeSavedModel, tfDataTypeName } from './graph-def.ts';
 import type { TracedGraph } from './trace.ts';
 
 const TAG = 'serve';
-const TF_DTYPE_NAME: Partial<Record<tf.DataType, string>> = { float32: 'DT_FLOAT', int32: 'DT_INT32', bool: 'DT_BOOL' };
 
 interface SessionBackend extends NativeKernelBackend {
   loadSavedModelMetaGraph(path: string, tags: string): number;
@@ -30,7 +29,7 @@ export class CompiledNativeFunction {
     private readonly backend: NativeKernelBackend,
     private readonly graph: TracedGraph,
   ) {
-    this.inputInfos = graph.inputs.map((input) => ({ name: `${input.name}:0`, tfDtype: TF_DTYPE_NAME[input.dtype] ?? 'DT_INVALID' }));
+    this.inputInfos = graph.inputs.map((input) => ({ name: `${input.name}:0`, tfDtype: tfDataTypeName(input.dtype) }));
     const directory = mkdtempSync(join(tmpdir(), 'bptt-graph-'));
     try {
       writeFileSync(join(directory, 'saved_model.pb'), encodeSavedModel(graph.nodes, [TAG]));

@@ -3,10 +3,29 @@
  * MetaGraphDef. Field numbers are those of tensorflow/core/framework/{graph,node_def,attr_value,tensor,
  * tensor_shape,versions}.proto and tensorflow/core/protobuf/{saved_model,meta_graph}.proto.
  */
+import type { DataType } from '@tensorflow/tfjs-core';
 import { ProtoWriter } from './protobuf.ts';
 
 /** TensorFlow's DataType enum values (the same numbers as the C API's TF_DataType). */
 export const DT = { float: 1, int32: 3, uint8: 4, string: 7, complex64: 8, int64: 9, bool: 10 } as const;
+
+/** The tfjs dtypes a graph (and a native op's type attribute) can carry, as TensorFlow names and numbers them. */
+const TF_DTYPES: Partial<Record<DataType, { readonly value: number; readonly name: string }>> = {
+  float32: { value: DT.float, name: 'DT_FLOAT' },
+  int32: { value: DT.int32, name: 'DT_INT32' },
+  bool: { value: DT.bool, name: 'DT_BOOL' },
+};
+
+function tfDtype(dtype: DataType): { readonly value: number; readonly name: string } {
+  const found = TF_DTYPES[dtype];
+  if (found === undefined) throw new Error(`TensorFlow graphs here carry float32, int32 and bool tensors, not ${dtype}`);
+  return found;
+}
+
+/** TensorFlow's DataType number for a tfjs dtype (also the C API's TF_DataType). */
+export const tfDataType = (dtype: DataType): number => tfDtype(dtype).value;
+/** TensorFlow's DataType name for a tfjs dtype ("DT_FLOAT"). */
+export const tfDataTypeName = (dtype: DataType): string => tfDtype(dtype).name;
 
 export interface TensorValue {
   readonly dtype: number;

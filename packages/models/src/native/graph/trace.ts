@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend, TfeOpAttr } from '../execute.ts';
-import { DT, type AttrValue, type GraphNode } from './graph-def.ts';
+import { DT, tfDataType, type AttrValue, type GraphNode } from './graph-def.ts';
 
 export interface TracedGraph {
   readonly nodes: readonly GraphNode[];
@@ -57,14 +57,6 @@ interface TraceableBackend extends NativeKernelBackend {
   write(values: unknown, shape: number[], dtype: tf.DataType): object;
   /** tfjs-node's tensor table: `values` is set while a tensor made from JavaScript has not been uploaded yet. */
   readonly tensorMap: { get(dataId: object): { readonly values: unknown } | undefined };
-}
-
-const TFJS_DTYPE_TO_TF: Partial<Record<tf.DataType, number>> = { float32: DT.float, int32: DT.int32, bool: DT.bool };
-
-export function tfDataType(dtype: tf.DataType): number {
-  const tfType = TFJS_DTYPE_TO_TF[dtype];
-  if (tfType === undefined) throw new Error(`graph tracing supports float32, int32 and bool tensors, not ${dtype}`);
-  return tfType;
 }
 
 /**
