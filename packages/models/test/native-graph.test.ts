@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { ProtoWriter } from '../src/native/graph/protobuf.ts';
+import { DT, tensorValue } from '../src/native/graph/graph-def.ts';
 import {
   CompiledNativeFunction,
   encodeSavedModel,
@@ -47,6 +48,22 @@ describe('ProtoWriter (protobuf wire format)', () => {
   test('a map field is one entry message per key, key 1 and value 2', () => {
     const bytes = new ProtoWriter().map(5, [['a', 7]], (entry, v) => entry.int(2, v)).finish();
     expect([...bytes]).toEqual([0x2a, 0x05, 0x0a, 0x01, 0x61, 0x10, 0x07]);
+  });
+});
+
+describe('graph constants', () => {
+  const bytesOf = (values: Float32Array | Int32Array | Uint8Array) => new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+
+  test('a constant whose elements all repeat the first keeps one element (TensorFlow fills the shape from it)', () => {
+    const zeros = tensorValue(DT.float, [64, 256], bytesOf(new Float32Array(64 * 256)));
+    expect(zeros).toEqual({ dtype: DT.float, shape: [64, 256], content: new Uint8Array(4), filled: true });
+    expect(tensorValue(DT.int32, [3], bytesOf(new Int32Array([-7, -7, -7])))).toMatchObject({ content: bytesOf(new Int32Array([-7])), filled: true });
+    expect(tensorValue(DT.bool, [2, 2], new Uint8Array([1, 1, 1, 1]))).toMatchObject({ content: new Uint8Array([1]), filled: true });
+    // Not uniform, a single element, or no elements: the bytes as they are.
+    const mixed = bytesOf(new Float32Array([0, 0, 1e-30]));
+    expect(tensorValue(DT.float, [3], mixed)).toEqual({ dtype: DT.float, shape: [3], content: mixed });
+    expect(tensorValue(DT.float, [], bytesOf(new Float32Array([2])))).not.toHaveProperty('filled');
+    expect(tensorValue(DT.float, [4, 0], new Uint8Array(0))).not.toHaveProperty('filled');
   });
 });
 
@@ -148,6 +165,41 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
     tf.dispose([...x, ...outputs]);
   });
 
+  test('filled constants (zeros, a repeated int, all-true) compile to the full tensors, and decode as one typed value', () => {
+    const backend = nativeKernelBackend('test');
+    const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
+    const fn = () => [
+      tf.add(x, tf.zeros([2, 3])),
+      tf.mul(tf.cast(x, 'int32'), tf.tensor2d(new Int32Array(6).fill(-3), [2, 3], 'int32')),
+      tf.logicalAnd(tf.greater(x, 2), tf.ones([2, 3], 'bool')),
+    ];
+    const { outputs, trace } = traceNativeFunction(backend, [x], fn);
+    if (!trace.ok) throw new Error(trace.reason);
+    // The three [2, 3] constants (other Consts here are shapes and scalars, kept as bytes).
+    const filled = trace.graph.nodes
+      .map((n) => n.attrs.get('value'))
+      .filter((v) => v?.kind === 'tensor' && v.value.shape.length === 2);
+    expect(filled).toHaveLength(3);
+    for (const value of filled) expect(value).toMatchObject({ kind: 'tensor', value: { shape: [2, 3], filled: true } });
+    const messages = createRequire(import.meta.url)('@tensorflow/tfjs-node/dist/proto/api_pb') as {
+      SavedModel: { deserializeBinary(bytes: Uint8Array): SavedModelMessage };
+    };
+    const decoded = messages.SavedModel.deserializeBinary(encodeSavedModel(trace.graph.nodes, ['serve']));
+    const zerosNode = decoded.getMetaGraphsList()[0]?.getGraphDef().getNodeList().find((n) => n.getOp() === 'Const');
+    const tensor = zerosNode?.getAttrMap().get('value')?.getTensor();
+    expect(tensor?.getFloatValList()).toEqual([0]);
+    expect(tensor?.getTensorContent_asU8().length).toBe(0);
+
+    const compiled = new CompiledNativeFunction(backend, trace.graph);
+    const other = tf.tensor2d([[0, 3, 1], [7, -2, 9]]);
+    const fromGraph = compiled.run([other]);
+    expect(fromGraph[0]?.arraySync()).toEqual([[0, 3, 1], [7, -2, 9]]);
+    expect(fromGraph[1]?.arraySync()).toEqual([[0, -9, -3], [-21, 6, -27]]);
+    expect(fromGraph[2]?.dataSync()).toEqual(new Uint8Array([0, 1, 0, 1, 0, 1]));
+    compiled.dispose();
+    tf.dispose([x, other, ...outputs, ...fromGraph]);
+  });
+
   test('what cannot be a graph is refused with the reason, and the call still returns its values', () => {
     const backend = nativeKernelBackend('test');
     const x = tf.tensor1d([1, 2, 3]);
@@ -177,7 +229,8 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
 
   test('the cache compiles a function after two identical traces per input shape, and keeps one that changes eager', () => {
     const backend = nativeKernelBackend('test');
-    const cache = new GraphFunctionCache(backend);
+    let firstRuns = 0;
+    const cache = new GraphFunctionCache(backend, { beforeFirstRun: () => (firstRuns += 1) });
     const call = (seed: number, rows = B, on = cache) => {
       const [table, , w] = inputs(seed);
       const ids = tf.tensor1d(Array.from({ length: rows }, (_, r) => (seed + r) % 7), 'int32');
@@ -190,9 +243,12 @@ describe.skipIf(!status.available)('graphs on native TensorFlow', () => {
     call(1);
     call(2);
     expect(cache.status()).toEqual({ graphCalls: 0, eagerCalls: 2, compiled: 1 });
+    expect(firstRuns).toBe(0);
     call(3);
     call(4);
     expect(cache.status()).toEqual({ graphCalls: 2, eagerCalls: 2, compiled: 1 });
+    // Freed heap is given back once per compiled graph, before its first run (load-pages.ts, releaseFreedHeap).
+    expect(firstRuns).toBe(1);
     call(5, 6); // another shape: traced anew
     expect(cache.status()).toEqual({ graphCalls: 2, eagerCalls: 3, compiled: 1 });
     cache.dispose();
@@ -249,6 +305,7 @@ interface NodeMessage {
   getName(): string;
   getOp(): string;
   getInputList(): string[];
+  getAttrMap(): { get(key: string): { getTensor(): { getFloatValList(): number[]; getTensorContent_asU8(): Uint8Array } } | undefined };
 }
 interface SavedModelMessage {
   getMetaGraphsList(): { getMetaInfoDef(): { getTagsList(): string[] }; getGraphDef(): { getNodeList(): NodeMessage[] } }[];

@@ -18,6 +18,7 @@ import {
   prepareNativeLstmCell,
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
+import { releaseFreedHeap } from '../src/native/load-pages.ts';
 import {
   expectSameValueAndGrads,
   randomTensor,
@@ -56,6 +57,14 @@ const CASES = [{ carried: false }, { carried: true }] as const;
 describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('tensorflow')).toBe(true);
+  });
+
+  test('releaseFreedHeap gives freed tensor memory back to the system when the page-release addon is built', () => {
+    expect(releaseFreedHeap({ BPTT_NATIVE_PAGE_RELEASE: 'off' })).toBe(false);
+    // 16 MiB of [64, 256] float32 tensors made and freed by TensorFlow: free pages for malloc_trim to return.
+    const made = Array.from({ length: 256 }, (_, k) => tf.fill([64, 256], k));
+    tf.dispose(made);
+    expect(releaseFreedHeap()).toBe(existsSync(PAGE_RELEASE_ADDON) && process.platform === 'linux');
   });
 
   function lstmInputs(carried: boolean) {

@@ -1,6 +1,7 @@
 /*
  * page_release: asks Linux to reclaim the read-only, non-executable pages of the shared libraries whose path
- * contains a given string (madvise MADV_PAGEOUT), and reports how much was advised.
+ * contains a given string (madvise MADV_PAGEOUT), and reports how much was advised; and gives malloc's free pages
+ * back (trimHeap, below).
  *
  * Why: libtensorflow_cc.so.2 from the tensorflow-cpu wheel exports every C++ symbol. Loading it makes the dynamic
  * linker read about 100 MiB of symbol names, symbol tables and relocation records (.dynstr, .dynsym, .rela.dyn),
@@ -11,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <malloc.h>
 #include <node_api.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,8 +70,23 @@ static napi_value PageOutReadOnly(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * trimHeap(): boolean. glibc's malloc_trim(0): returns the free pages of every malloc arena to the system (true when
+ * any were). Why: eager TensorFlow ops run on Node's main thread and a compiled graph's ops on TensorFlow's executor
+ * threads, which allocate from other arenas, so memory that eager steps freed stays resident while the graph
+ * allocates its own. Only free memory is released; nothing live is touched.
+ */
+static napi_value TrimHeap(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_get_boolean(env, malloc_trim(0) == 1, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   napi_value fn;
+  napi_create_function(env, "trimHeap", NAPI_AUTO_LENGTH, TrimHeap, NULL, &fn);
+  napi_set_named_property(env, exports, "trimHeap", fn);
   napi_create_function(env, "pageOutReadOnly", NAPI_AUTO_LENGTH, PageOutReadOnly, NULL, &fn);
   napi_set_named_property(env, exports, "pageOutReadOnly", fn);
   return exports;

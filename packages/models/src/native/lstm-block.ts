@@ -278,6 +278,42 @@ export function nativeLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tenso
   return { h: outs[6] as tf.Tensor3D, c: outs[1] as tf.Tensor3D };
 }
 
+/** One step's gate activations as TensorFlow's LSTM kernels name them (ci is PyTorch's g, co is tanh(c')). */
+export interface LstmBlockGates {
+  readonly i: tf.Tensor2D;
+  readonly f: tf.Tensor2D;
+  readonly o: tf.Tensor2D;
+  readonly ci: tf.Tensor2D;
+  readonly co: tf.Tensor2D;
+}
+
+/**
+ * TensorFlow's LSTMBlockCellGrad from one step's gate activations, the cell state before the step and the
+ * gradients reaching h' and c': returns dc (before the step) and the gate pre-activation gradients dicfo [B, 4H]
+ * in TF's (i, ci, f, o) order. The matmul's part (d[x, h], dw) is the caller's.
+ */
+export function lstmBlockCellGrad(gates: LstmBlockGates, cPrev: tf.Tensor2D, dcNew: tf.Tensor2D, dh: tf.Tensor2D): { dcPrev: tf.Tensor2D; dicfo: tf.Tensor2D } {
+  const backend = nativeKernelBackend('LSTMBlockCellGrad');
+  const [B, H] = cPrev.shape;
+  const [wci, wcf, wco] = peepholeZeros(H);
+  // LSTMBlockCellGrad checks x [B, I], w [I + H, 4H] and b [4H] but never reads them: its math uses only the gate
+  // activations, so shape-only zeros (I = 0) stand in.
+  const x = keptZeros([B, 0]);
+  const w = keptZeros([H, 4 * H]);
+  const b = keptZeros([4 * H]);
+  const { i, f, o, ci, co } = gates;
+  // Inputs: x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, cs_grad, h_grad. cs is unused by the
+  // gradient (co = tanh(cs) is), so co stands in; h_prev only has to be [B, H].
+  const outs = backend.executeMultipleOutputs(
+    'LSTMBlockCellGrad',
+    [attr.bool(backend, 'use_peephole', false), attr.float32Type(backend)],
+    [x, cPrev, cPrev, w, wci!, wcf!, wco!, b, i, co, f, o, ci, co, dcNew, dh],
+    5,
+  );
+  for (const unused of outs.slice(2)) unused.dispose();
+  return { dcPrev: outs[0] as tf.Tensor2D, dicfo: outs[1] as tf.Tensor2D };
+}
+
 /**
  * The fused gate kernel's gradient (LSTM_GATES_GRAD, fused/lstm-gates.ts) on the native backend as TensorFlow's
  * LSTMBlockCellGrad: one kernel instead of the ~25 composed ops, plus a split of the saved activations and the
@@ -285,26 +321,10 @@ export function nativeLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tenso
  * `tensorflow` by fused/lstm-gates.ts; the forward stays composed (no TF op takes precomputed gate inputs).
  */
 function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>): tf.Tensor[] {
-  const backend = nativeKernelBackend('BpttLstmGatesGrad');
   const { saved, c, dh, dcNew } = inputs;
-  const [B, H] = c.shape;
   return tf.tidy(() => {
     const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[];
-    const [wci, wcf, wco] = peepholeZeros(H);
-    // LSTMBlockCellGrad checks x [B, I], w [I + H, 4H] and b [4H] but never reads them: its math uses only the gate
-    // activations, so shape-only zeros (I = 0) stand in.
-    const x = keptZeros([B, 0]);
-    const w = keptZeros([H, 4 * H]);
-    const b = keptZeros([4 * H]);
-    // Inputs: x, cs_prev, h_prev, w, wci, wcf, wco, b, i, cs, f, o, ci, co, cs_grad, h_grad. cs is unused by the
-    // gradient (co = tanh(cs) is), so tc stands in; h_prev only has to be [B, H].
-    const outs = backend.executeMultipleOutputs(
-      'LSTMBlockCellGrad',
-      [attr.bool(backend, 'use_peephole', false), attr.float32Type(backend)],
-      [x, c, c, w, wci!, wcf!, wco!, b, i!, tc!, f!, o!, g!, tc!, dcNew, dh],
-      5,
-    );
-    const [dcPrev, dicfo] = outs as [tf.Tensor2D, tf.Tensor2D];
+    const { dcPrev, dicfo } = lstmBlockCellGrad({ i: i!, f: f!, o: o!, ci: g!, co: tc! }, c, dcNew, dh);
     const [di, dci, df, dout] = tf.split(dicfo, 4, 1);
     return [tf.concat([di!, df!, dci!, dout!], 1), dcPrev];
   });

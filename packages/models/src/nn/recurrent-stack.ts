@@ -10,6 +10,7 @@ import type { DropoutMasks } from './dropout.ts';
 import type { Padding } from './padding.ts';
 import type { Parameters } from './parameters.ts';
 import { canRunFused, runFusedLstm } from './fused-run.ts';
+import { canRunGraphLstm, runGraphLstm } from './graph-lstm-run.ts';
 import { projectSequence } from './input-projection.ts';
 import { forSteps, RecurrentCell, type CellState } from './recurrent-cell.ts';
 import { runSequence, type SequenceRunOptions, type SequenceRunResult } from './run-sequence.ts';
@@ -120,7 +121,7 @@ export class RecurrentStack {
 
   /**
    * One direction of one layer: one fused sequence kernel when the math and the policy allow it (fusion-policy.ts),
-   * else the step-by-step loop on input projections computed for all steps in one matmul.
+   * the graph-step LSTM while a TensorFlow graph is traced (graph-lstm-run.ts), else the step-by-step loop on input projections computed for all steps in one matmul.
    */
   private runDirection(
     cell: RecurrentCell,
@@ -134,6 +135,7 @@ export class RecurrentStack {
     const { padding, ...rest } = options;
     const lengths = padding?.fusedLengths;
     if (lengths !== null && canRunFused(cell, weights, { ...rest, lengths })) return runFusedLstm(cell, x, initial, weights, { ...rest, lengths });
+    if (canRunGraphLstm(cell, weights, rest)) return runGraphLstm(cell, x, initial, weights, { reverse: rest.reverse, stepMasks: padding?.stepMasks() });
     // In tf.tidy: only the per-step slices outlive it (the [T·B, G·H] matmul and bias outputs are not saved).
     const projected = tf.tidy(() => tf.unstack(projectSequence(cell, x)) as tf.Tensor2D[]);
     return runSequence(cell, projected, initial, forSteps(weights), masks, { ...rest, stepMasks: padding?.stepMasks() });

@@ -30,8 +30,24 @@ export const tfDataTypeName = (dtype: DataType): string => tfDtype(dtype).name;
 export interface TensorValue {
   readonly dtype: number;
   readonly shape: readonly number[];
-  /** Little-endian element bytes (TensorProto.tensor_content). */
+  /** Little-endian element bytes (TensorProto.tensor_content), or one element's when `filled`. */
   readonly content: Uint8Array;
+  /**
+   * Every element equals the one in `content`: written as a single typed value, which TensorFlow repeats to fill
+   * the shape (as tf.constant(0, shape) does). A step's zero tensors then cost a few bytes, not B·H·4 each.
+   */
+  readonly filled?: boolean;
+}
+
+/** A TensorValue from element bytes: `filled` (one element kept) when every element repeats the first. */
+export function tensorValue(dtype: number, shape: readonly number[], bytes: Uint8Array): TensorValue {
+  const size = dtype === DT.bool ? 1 : 4;
+  if (bytes.length > size && bytes.length % size === 0 && (dtype === DT.float || dtype === DT.int32 || dtype === DT.bool)) {
+    let uniform = true;
+    for (let k = size; k < bytes.length && uniform; k++) uniform = bytes[k] === bytes[k % size];
+    if (uniform) return { dtype, shape: [...shape], content: bytes.slice(0, size), filled: true };
+  }
+  return { dtype, shape: [...shape], content: bytes.slice() };
 }
 
 export type AttrValue =
@@ -124,5 +140,14 @@ function writeShape(writer: ProtoWriter, dims: readonly number[]): void {
 function writeTensor(writer: ProtoWriter, tensor: TensorValue): void {
   writer.int(1, tensor.dtype);
   writer.message(2, (shape) => writeShape(shape, tensor.shape));
-  writer.bytes(4, tensor.content);
+  if (tensor.filled !== true) {
+    writer.bytes(4, tensor.content);
+    return;
+  }
+  // TensorProto's typed fields: float_val 5, int_val 7, bool_val 11 (packed).
+  const view = new DataView(tensor.content.buffer, tensor.content.byteOffset, tensor.content.byteLength);
+  if (tensor.dtype === DT.float) writer.packedFloats(5, [view.getFloat32(0, true)]);
+  else if (tensor.dtype === DT.int32) writer.packedInts(7, [view.getInt32(0, true)]);
+  else if (tensor.dtype === DT.bool) writer.packedInts(11, [view.getUint8(0) !== 0]);
+  else throw new Error(`a filled tensor of TensorFlow dtype ${tensor.dtype} cannot be written`);
 }

@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend } from '../execute.ts';
 import { CompiledNativeFunction } from './compiled-function.ts';
 import { encodeSavedModel } from './graph-def.ts';
+import { releaseFreedHeap } from '../load-pages.ts';
 import { traceNativeFunction, type TracedGraph, type TraceOptions } from './trace.ts';
 
 export interface GraphFunctionCacheOptions {
@@ -31,6 +32,8 @@ export interface GraphFunctionCacheOptions {
   readonly maxMismatches?: number;
   /** Loads a traced graph (default: a CompiledNativeFunction on the backend); tests inject failures here. */
   readonly compile?: (graph: TracedGraph) => CompiledNativeFunction;
+  /** Run before a newly compiled graph's first run (default: releaseFreedHeap, load-pages.ts). */
+  readonly beforeFirstRun?: () => void;
 }
 
 export interface GraphFunctionStatus {
@@ -55,6 +58,8 @@ export class GraphFunctionCache {
   private readonly maxTracedKeys: number;
   private readonly compile: (graph: TracedGraph) => CompiledNativeFunction;
   private readonly tracedKeys = new Set<string>();
+  private readonly beforeFirstRun: () => void;
+  private readonly neverRun = new WeakSet<CompiledNativeFunction>();
 
   constructor(
     private readonly backend: NativeKernelBackend,
@@ -65,6 +70,7 @@ export class GraphFunctionCache {
     this.maxTracedKeys = options.maxTracedKeys ?? 64;
     this.maxMismatches = options.maxMismatches ?? 2;
     this.compile = options.compile ?? ((graph) => new CompiledNativeFunction(backend, graph));
+    this.beforeFirstRun = options.beforeFirstRun ?? (() => void releaseFreedHeap());
   }
 
   /** Whether run() can still produce graphs: tracing has not stopped, or graphs were compiled before it did. */
@@ -82,6 +88,9 @@ export class GraphFunctionCache {
       this.graphs.delete(key);
       this.graphs.set(key, graph); // most recently used last
       this.graphCalls += 1;
+      // The eager calls that traced it have ended and freed their tensors: give that memory back before the
+      // graph's executor threads allocate their own (load-pages.ts, releaseFreedHeap).
+      if (this.neverRun.delete(graph)) this.beforeFirstRun();
       return graph.run(inputs);
     }
     this.eagerCalls += 1;
@@ -126,6 +135,7 @@ export class GraphFunctionCache {
       return outputs;
     }
     this.graphs.set(key, compiled);
+    this.neverRun.add(compiled);
     this.compiled += 1;
     if (this.graphs.size > this.maxGraphs) {
       const [oldestKey, oldest] = this.graphs.entries().next().value as [string, CompiledNativeFunction];

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend, TfeOpAttr } from '../execute.ts';
-import { DT, tfDataType, type AttrValue, type GraphNode } from './graph-def.ts';
+import { DT, tensorValue, tfDataType, type AttrValue, type GraphNode } from './graph-def.ts';
 
 export interface TracedGraph {
   readonly nodes: readonly GraphNode[];
@@ -209,7 +209,6 @@ class GraphRecorder {
 
   readonly executeOp = (op: string, attrs: TfeOpAttr[], inputIds: number[], numOutputs: number): OutputMetadata[] => {
     const outputs = this.binding.executeOp(op, attrs, inputIds, numOutputs);
-    const name = `${op}_${this.nodes.length}`;
     const inputs = inputIds.map((id) => {
       const source = this.sources.get(id) ?? this.materialiseConstant(id);
       if (source === undefined) {
@@ -218,6 +217,9 @@ class GraphRecorder {
       }
       return source;
     });
+    // Named after its inputs' constants are written: a kept constant made inside the first trace and one
+    // materialised at its first use in a later trace then give the same node names (and the same bytes).
+    const name = `${op}_${this.nodes.length}`;
     this.addNode(name, op, inputs, this.convertAttrs(op, attrs));
     outputs.forEach((output, k) => this.sources.set(output.id, k === 0 ? name : `${name}:${k}`));
     return outputs;
@@ -281,10 +283,10 @@ class GraphRecorder {
 }
 
 function constAttrs(dtype: number, shape: readonly number[], values: ArrayBufferView): Map<string, AttrValue> {
-  const content = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+  const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   return new Map<string, AttrValue>([
     ['dtype', { kind: 'type', value: dtype }],
-    ['value', { kind: 'tensor', value: { dtype, shape: [...shape], content } }],
+    ['value', { kind: 'tensor', value: tensorValue(dtype, shape, bytes) }],
   ]);
 }
 

@@ -1,0 +1,46 @@
+/**
+ * Inside a training step being traced into a TensorFlow graph (native/graph), an LSTM layer runs as
+ * `graphLstmSequence`: LSTMBlockCell per step and a backward pass whose weight gradients are one matmul over all
+ * steps, instead of the step-by-step tfjs loop whose autodiff sums a weight gradient per step.
+ *
+ * The step-by-step loop stays where the per-step graph is the point or the math differs: a variational mask on h,
+ * dL/dh_t probes, truncated BPTT's window, kept states (language-model restarts), GRU layers, and
+ * BPTT_FUSED_RECURRENCE=off (the reference path).
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import { isTracingGraph } from '../native/graph/trace.ts';
+import { graphLstmSequence } from '../native/lstm-graph-sequence.ts';
+import { fusedRecurrence } from './fusion-policy.ts';
+import type { CellState, RecurrenceWeights, RecurrentCell } from './recurrent-cell.ts';
+import type { SequenceRunResult } from './run-sequence.ts';
+
+export interface GraphLstmRunOptions {
+  readonly probes?: unknown;
+  readonly gradientStart?: number;
+  readonly keepStates?: boolean;
+}
+
+export function canRunGraphLstm(cell: RecurrentCell, rec: RecurrenceWeights, options: GraphLstmRunOptions): boolean {
+  if (!isTracingGraph() || fusedRecurrence() === 'off') return false;
+  return (
+    cell.type === 'lstm' &&
+    rec.hiddenMask === undefined &&
+    options.probes === undefined &&
+    (options.gradientStart ?? 0) === 0 &&
+    options.keepStates !== true
+  );
+}
+
+/** x: the layer's input [T, B, in] (dropout already applied); returns what `runSequence` returns. */
+export function runGraphLstm(
+  cell: RecurrentCell,
+  x: tf.Tensor3D,
+  initial: CellState,
+  rec: RecurrenceWeights,
+  options: { readonly reverse?: boolean; readonly stepMasks?: readonly (tf.Tensor2D | undefined)[] },
+): SequenceRunResult {
+  if (initial.c === undefined) throw new Error(`${cell.name}: LSTM state without a cell state c`);
+  const weights = { kernel: cell.W_ih as tf.Tensor2D, recurrentKernel: rec.W_hh, bias: cell.b_ih as tf.Tensor1D };
+  const { outputs, final } = graphLstmSequence(x, initial.h, initial.c, weights, options);
+  return { outputs, final, states: [] };
+}
