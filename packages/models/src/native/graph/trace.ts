@@ -162,7 +162,12 @@ class GraphRecorder {
   private readonly sources = new Map<number, string>();
   /** Ids fn may read back: its constants and the readable inputs. */
   private readonly readable = new Set<number>();
-  private readonly pendingConstants = new Map<number, tf.Tensor>();
+  /**
+   * Constants not yet in the graph, written where an op first reads them (or where an output is one): a constant then
+   * gets the same place and name whether it was made inside this call or is a kept one made before it, so the first
+   * trace of a function that fills a cache of constants matches the second. Unread ones are never written.
+   */
+  private readonly pendingConstants = new Map<number, () => Map<string, AttrValue>>();
   private problem: string | undefined;
 
   constructor(private readonly binding: TraceableBinding) {}
@@ -176,21 +181,20 @@ class GraphRecorder {
     if (!this.sources.has(id)) this.sources.set(id, name);
   }
 
-  /** A registered constant (registerGraphConstant), written into the graph when an op first reads it. */
+  /** A registered constant (registerGraphConstant): its value is read when an op first reads it. */
   declareConstant(id: number, tensor: tf.Tensor): void {
-    if (!this.sources.has(id)) this.pendingConstants.set(id, tensor);
+    if (this.sources.has(id) || this.pendingConstants.has(id)) return;
+    this.pendingConstants.set(id, () => constAttrs(tfDataType(tensor.dtype), tensor.shape, this.binding.tensorDataSync(id)));
+    this.readable.add(id);
   }
 
   private materialiseConstant(id: number): string | undefined {
-    const tensor = this.pendingConstants.get(id);
-    if (tensor === undefined) return undefined;
+    const attrs = this.pendingConstants.get(id);
+    if (attrs === undefined) return undefined;
     this.pendingConstants.delete(id);
-    const dtype = tfDataType(tensor.dtype);
-    const values = this.binding.tensorDataSync(id);
     const name = `const_${this.nodes.length}`;
-    this.addNode(name, 'Const', [], constAttrs(dtype, tensor.shape, values));
+    this.addNode(name, 'Const', [], attrs());
     this.sources.set(id, name);
-    this.readable.add(id);
     return name;
   }
 
@@ -200,9 +204,9 @@ class GraphRecorder {
       this.fail('a string tensor is made inside the traced function');
       return id;
     }
-    const name = `const_${this.nodes.length}`;
-    this.addNode(name, 'Const', [], constAttrs(dtype, shape, values));
-    this.sources.set(id, name);
+    // Copied now (the caller's array may be reused), written at first use.
+    const attrs = constAttrs(dtype, shape, values);
+    this.pendingConstants.set(id, () => attrs);
     this.readable.add(id);
     return id;
   };
@@ -217,8 +221,7 @@ class GraphRecorder {
       }
       return source;
     });
-    // Named after its inputs' constants are written: a kept constant made inside the first trace and one
-    // materialised at its first use in a later trace then give the same node names (and the same bytes).
+    // Named after its inputs' constants are written (see pendingConstants).
     const name = `${op}_${this.nodes.length}`;
     this.addNode(name, op, inputs, this.convertAttrs(op, attrs));
     outputs.forEach((output, k) => this.sources.set(output.id, k === 0 ? name : `${name}:${k}`));
@@ -234,7 +237,7 @@ class GraphRecorder {
 
   finish(outputIds: readonly number[], outputs: readonly tf.Tensor[]): TraceOutcome {
     const names = outputIds.map((id, k) => {
-      const source = this.sources.get(id);
+      const source = this.sources.get(id) ?? this.materialiseConstant(id);
       if (source === undefined) this.fail(`output ${k} is neither an input of the traced function nor made inside it`);
       const name = `out_${k}`;
       const dtype = tfDataType((outputs[k] as tf.Tensor).dtype);
