@@ -19,6 +19,7 @@
  * h_t = h_{t-1} + m_t (h'_t - h_{t-1}), and its gradient is split the same way.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { carryThroughPadding } from '../nn/run-sequence.ts';
 import { requireNativeBackend } from './execute.ts';
 import { lstmBlockCellGrad, prepareNativeLstmCell, type LstmBlockGates, type LstmWeights } from './lstm-block.ts';
 
@@ -90,8 +91,9 @@ function runForward(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, w: tf.Tens
     const step = lstmStepIcfo(projected[t] as tf.Tensor2D, h, c, U);
     gates[t] = step.gates;
     const real = masks[t];
-    h = real === undefined ? step.h : carry(h, step.h, real);
-    c = real === undefined ? step.c : carry(c, step.c, real);
+    const state = real === undefined ? step : carryThroughPadding(step, { h, c }, real);
+    h = state.h;
+    c = state.c as tf.Tensor2D;
     outputs[t] = h;
   }
   return { packed: tf.stack([...outputs, h, c]) as tf.Tensor3D, saved: [...hPrev, ...cPrev, ...gates.flatMap(gateList)] };
@@ -115,7 +117,6 @@ function savedMasks(masks: readonly (tf.Tensor2D | undefined)[], saved: readonly
   return masks.map((m) => (m === undefined ? undefined : (saved[next++] as tf.Tensor2D)));
 }
 
-const carry = (previous: tf.Tensor2D, next: tf.Tensor2D, real: tf.Tensor2D): tf.Tensor2D => tf.add(previous, tf.mul(real, tf.sub(next, previous)));
 
 function backward(
   dy: tf.Tensor3D,

@@ -70,7 +70,8 @@ export function runSequence(
   return { outputs, final: state, states };
 }
 
-function carryThroughPadding(next: CellState, prev: CellState, real: tf.Tensor2D): CellState {
+/** h_t = h_{t-1} + m_t (h'_t - h_{t-1}), and c alike: the state carried through a padded position (m_t = 0). */
+export function carryThroughPadding(next: CellState, prev: CellState, real: tf.Tensor2D): CellState {
   const h: tf.Tensor2D = tf.add(prev.h, tf.mul(real, tf.sub(next.h, prev.h)));
   if (next.c === undefined || prev.c === undefined) return { h };
   const c: tf.Tensor2D = tf.add(prev.c, tf.mul(real, tf.sub(next.c, prev.c)));

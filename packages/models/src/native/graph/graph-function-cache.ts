@@ -110,8 +110,9 @@ export class GraphFunctionCache {
     const previous = this.pending.get(key);
     this.pending.delete(key);
     if (previous === undefined || !sameBytes(previous.encoded, encoded)) {
-      // A first trace may differ from the second for a benign reason (a cache of constant tensors filled during
-      // it); traces that keep differing mean the function is not the same computation from call to call.
+      // Constants are written where first read (trace.ts), so a cache of them filled during the first call does not
+      // make its trace differ; one differing trace is still tolerated (say, a first call that creates state), and
+      // traces that keep differing mean the function is not the same computation from call to call.
       const mismatches = previous === undefined ? 0 : previous.mismatches + 1;
       if (mismatches >= this.maxMismatches) {
         this.disabledBecause =
