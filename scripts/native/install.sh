@@ -67,7 +67,7 @@ if [[ $mode == verify ]]; then
 fi
 if [[ $mode == uninstall ]]; then
   remove_from_node_modules
-  rm -rf "$REPO/packages/models/native/page-release/build"
+  rm -rf "$REPO/packages/models/native/page-release/build" "$REPO/packages/models/native/lstm-kernels/build"
   log "removed the native backend from node_modules (the cache in $CACHE stays; delete it to free disk)"
   exit 0
 fi
@@ -76,9 +76,10 @@ fi
 exec 9>"$CACHE/.install.lock"
 flock -n 9 || die "another native:install is running (lock $CACHE/.install.lock)"
 
-# The page-release addon gives back the ~130 MiB that loading libtensorflow_cc leaves resident. Optional and
-# independent of TensorFlow: it reports and carries on when it cannot build.
-bash "$REPO/scripts/native/page-release.sh"
+# The project's addons: page-release gives back the ~130 MiB that loading libtensorflow_cc leaves resident;
+# lstm-kernels adds fused LSTM step ops, registered at run time (no TensorFlow header or library at build time).
+# Optional: each reports and carries on when it cannot build.
+bash "$REPO/scripts/native/addons.sh"
 
 if [[ $mode == install ]] && verify 2>/dev/null; then
   log "already installed; nothing to do (--force rebuilds)"

@@ -1,15 +1,15 @@
 /**
- * The LSTM layer that traced training steps use on native TensorFlow (src/native/lstm-graph-sequence.ts:
- * LSTMBlockCell forward, hand-written BPTT backward with one weight-gradient matmul over all steps) against the
- * unrolled nn.LSTMCell reference with runSequence's padding semantics; and the routing that puts it into traced
- * graphs (nn/graph-lstm-run.ts). Skipped, with the reason, where tfjs-node does not load.
+ * The LSTM layer that traced training steps use on native TensorFlow (src/native/lstm-graph-sequence.ts: per-step
+ * forward, hand-written BPTT backward, its time steps on the lstm-kernels addon's kernels or composed from
+ * TensorFlow's ops) against the unrolled nn.LSTMCell reference with runSequence's padding semantics; and the routing
+ * that puts it into traced graphs (nn/graph-lstm-run.ts). Skipped, with the reason, where tfjs-node does not load.
  */
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { graphLstmSequence } from '../src/native/lstm-graph-sequence.ts';
-import { GraphFunctionCache, nativeKernelBackend, traceNativeFunction, tryLoadNativeTensorflow } from '../src/native/index.ts';
+import { GraphFunctionCache, lstmStepKernels, nativeKernelBackend, setLstmStepKernels, traceNativeFunction, tryLoadNativeTensorflow } from '../src/native/index.ts';
 import { setFusedRecurrence } from '../src/nn/fusion-policy.ts';
 import { Seq2SeqModel } from '../src/seq2seq/model.ts';
 import { makeSeq2SeqBatch } from '../src/batch/seq2seq-batch.ts';
@@ -26,12 +26,14 @@ const T = 10;
 /** Right-padded rows, one of them a single token (the backward direction then starts in padding for 9 steps). */
 const LENGTHS = [10, 3, 1];
 
-const CASES = [
+const DIRECTIONS = [
   { reverse: false, padded: false, carried: false },
   { reverse: false, padded: true, carried: true },
   { reverse: true, padded: false, carried: true },
   { reverse: true, padded: true, carried: false },
 ] as const;
+/** Each case on both step kernels: the lstm-kernels addon's (where built) and TensorFlow's composed ops. */
+const CASES = DIRECTIONS.flatMap((c) => (['auto', 'off'] as const).map((stepKernels) => ({ ...c, stepKernels })));
 
 function stepMasks(padded: boolean): (tf.Tensor2D | undefined)[] | undefined {
   if (!padded) return undefined;
@@ -59,7 +61,10 @@ describe.skipIf(!status.available)('graphLstmSequence (the LSTM layer of traced 
     expect(await tf.setBackend('tensorflow')).toBe(true);
   });
 
-  test.each(CASES)('matches the unrolled nn.LSTMCell loop, values and every gradient (reverse: $reverse, padded: $padded, carried state: $carried)', ({ reverse, padded, carried }) => {
+  afterEach(() => setLstmStepKernels('auto'));
+
+  test.each(CASES)('matches the unrolled nn.LSTMCell loop, values and every gradient (reverse: $reverse, padded: $padded, carried state: $carried, step kernels: $stepKernels)', ({ reverse, padded, carried, stepKernels }) => {
+    setLstmStepKernels(stepKernels);
     const xs = Array.from({ length: T }, (_, t) => randomTensor(`graph-lstm.x${t}`, [B, I], 1) as tf.Tensor2D);
     const outputWeights = Array.from({ length: T }, (_, t) => randomTensor(`graph-lstm.r${t}`, [B, H], 1));
     const finalHWeight = randomTensor('graph-lstm.p', [B, H], 1);
@@ -160,13 +165,23 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
     model.dispose();
   }
 
-  test('one LSTMBlockCellGrad per step and direction, and one matmul per step fewer than the tfjs step loop (BPTT_FUSED_RECURRENCE=off)', () => {
+  test('one gradient kernel per step and direction, and one matmul per step fewer than the tfjs step loop (BPTT_FUSED_RECURRENCE=off)', () => {
     // Encoder: 4 source steps (the longest source and EOS) x 2 directions; decoder: 4 steps (BOS + the longest target).
     const steps = 4 * 2 + 4;
-    const graph = tracedOps();
-    expect(graph.get('LSTMBlockCellGrad')).toBe(steps);
-    setFusedRecurrence('off');
     try {
+      const fused = lstmStepKernels().available;
+      const graph = tracedOps();
+      // With the lstm-kernels addon, one BpttLstmCell and one BpttLstmCellGrad per step; without, LSTMBlockCellGrad.
+      expect(graph.get('BpttLstmCell')).toBe(fused ? steps : undefined);
+      expect(graph.get('BpttLstmCellGrad')).toBe(fused ? steps : undefined);
+      expect(graph.get('LSTMBlockCellGrad')).toBe(fused ? undefined : steps);
+      setLstmStepKernels('off');
+      const composed = tracedOps();
+      expect(composed.get('LSTMBlockCellGrad')).toBe(steps);
+      expect(composed.get('BpttLstmCell')).toBeUndefined();
+      // The step kernels replace elementwise ops only: the same matmuls either way.
+      expect(composed.get('BatchMatMulV2')).toBe(graph.get('BatchMatMulV2'));
+      setFusedRecurrence('off');
       const loop = tracedOps();
       expect(loop.get('LSTMBlockCellGrad')).toBe(steps);
       // The loop's autodiff computes a recurrent-weight gradient per step and adds them up; the graph layer computes
@@ -175,6 +190,7 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
       expect(loop.get('BatchMatMulV2')! - graph.get('BatchMatMulV2')!).toBe(steps);
     } finally {
       setFusedRecurrence('auto');
+      setLstmStepKernels('auto');
     }
   });
 });

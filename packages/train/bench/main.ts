@@ -9,12 +9,14 @@
  * writes everything as JSON (default artifacts/bench/bench-results.json, git-ignored).
  *
  * Options:
- *   --quick              reference config, product, product-eager (native), product-stepwise and fused-sequence (cpu: product only), few steps, one process
+ *   --quick              reference config, product, product-eager and product-composed (native), product-stepwise and
+ *                        fused-sequence (cpu: product only), few steps, one process
  *                        per backend (< 1 min on an idle 2-core machine)
  *   --out <file>         where to write the JSON
  *   --configs a,b        reference, larger                      (default: both; --quick: reference)
  *   --backends a,b       tensorflow, wasm, cpu                  (default: all three)
- *   --paths a,b          product, product-eager (native only), product-stepwise, unrolled, fused-cell, fused-sequence
+ *   --paths a,b          product, product-eager and product-composed (native only), product-stepwise, unrolled,
+ *                        fused-cell, fused-sequence
  *   --warmup N --steps N timed steps after warm-up              (default 3 and 10; --quick 1 and 3)
  *   --max-seconds N      per case, timing stops early after this (at least 3 timed steps are kept)
  *   --no-torch           skip the PyTorch peer
@@ -35,7 +37,7 @@ import { stableStringify } from '@bptt/data';
 import { wasmThreadsFromEnv } from '@bptt/models';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
 import { floorsTable, profileTable, resultsTable, table, targetChecks } from './report.ts';
-import { BENCH_PATHS, type BenchPath, type CaseResult } from './cases.ts';
+import { BENCH_PATHS, NATIVE_ONLY_PATHS, type BenchPath, type CaseResult } from './cases.ts';
 import { medianRounds } from './rounds.ts';
 import type { Floors } from './floors.ts';
 import { KERAS_SCRIPT, kerasAvailability, runKerasPeer, type KerasResult } from './keras-peer.ts';
@@ -99,7 +101,7 @@ function parseOptions(argv: readonly string[]): Options {
     out: resolve(value('out') ?? resolve(REPO_ROOT, 'artifacts', 'bench', 'bench-results.json')),
     configs: configNames.map(benchConfig),
     backends: list('backends', BACKENDS, BACKENDS),
-    paths: list('paths', BENCH_PATHS, quick ? ['product', 'product-eager', 'product-stepwise', 'fused-sequence'] : BENCH_PATHS),
+    paths: list('paths', BENCH_PATHS, quick ? ['product', 'product-eager', 'product-composed', 'product-stepwise', 'fused-sequence'] : BENCH_PATHS),
     warmup: count('warmup', quick ? 1 : 3),
     steps: Math.max(1, count('steps', quick ? 3 : 10)),
     maxSeconds: count('max-seconds', quick ? 8 : 60),
@@ -123,8 +125,8 @@ function wasmThreadsOption(raw: string): string {
 function pathsFor(backend: Backend, options: Options): BenchPath[] {
   // The cpu backend is a last-resort fallback, ~10x slower than wasm: --quick only checks that it trains.
   if (options.quick && backend === 'cpu') return options.paths.includes('product') ? ['product'] : [];
-  // Graph steps exist on native TensorFlow only; elsewhere product-eager would repeat product.
-  return options.paths.filter((path) => path !== 'product-eager' || backend === 'tensorflow');
+  // Graph steps and the step kernels exist on native TensorFlow only; elsewhere these paths would repeat product.
+  return options.paths.filter((path) => !NATIVE_ONLY_PATHS.includes(path) || backend === 'tensorflow');
 }
 
 type ChildOutcome = { readonly results: CaseResult[] } | { readonly unavailable: string } | { readonly failed: string };

@@ -16,9 +16,11 @@ import {
   fusedRecurrenceFromEnv,
   makeSeq2SeqBatch,
   nativeGraphStepsFromEnv,
+  lstmStepKernelsFromEnv,
   Seq2SeqModel,
   setFusedRecurrence,
   setNativeGraphSteps,
+  setLstmStepKernels,
   type BackendName,
   type Seq2SeqForwardOptions,
   type TrainableSeq2Seq,
@@ -64,14 +66,19 @@ function randomSplit(config: BenchConfig, examples: number): Seq2SeqSplit {
 }
 
 function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq2Seq & { dispose(): void }; description: string } {
-  if (path === 'product' || path === 'product-eager' || path === 'product-stepwise') {
+  if (path === 'product' || path === 'product-eager' || path === 'product-composed' || path === 'product-stepwise') {
     const model = new Seq2SeqModel({
       config: { cell: 'lstm', embeddingDim: config.E, hiddenDim: config.H, layers: 1, attention: 'none' },
       sourceVocabSize: config.V,
       targetVocabSize: config.V,
       seed: SEED,
     });
-    const setting = { product: '', 'product-eager': ', BPTT_NATIVE_GRAPH=off', 'product-stepwise': ', BPTT_FUSED_RECURRENCE=off' }[path];
+    const setting = {
+      product: '',
+      'product-eager': ', BPTT_NATIVE_GRAPH=off',
+      'product-composed': ', BPTT_NATIVE_LSTM_KERNELS=off',
+      'product-stepwise': ', BPTT_FUSED_RECURRENCE=off',
+    }[path];
     return { model, description: `${PRODUCT_MODEL}${setting}` };
   }
   const model = new BenchSeq2Seq({ hidden: config.H, embedding: config.E, vocab: config.V }, path, SEED);
@@ -81,7 +88,10 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
 function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
   switch (path) {
     case 'product':
-      // On native, a graph: the recurrence step by step, LSTMBlockCellGrad for the gate gradients.
+      // On native, a graph: the recurrence step by step, the lstm-kernels addon's step kernels (where built).
+      return { fusedGates: true, inputProjection: 'one matmul for all steps' };
+    case 'product-composed':
+      // On native, a graph: the recurrence step by step, composed gate ops forward, LSTMBlockCellGrad backward.
       return { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'product-eager':
       return backend === 'tensorflow'
@@ -248,6 +258,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // product-stepwise forces the per-step route; every other path runs as the user's environment says.
     setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
     setNativeGraphSteps(path === 'product-eager' ? 'off' : nativeGraphStepsFromEnv());
+    setLstmStepKernels(path === 'product-composed' ? 'off' : lstmStepKernelsFromEnv());
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

@@ -13,3 +13,13 @@ export {
 export { nativeGruBlockCell, prepareNativeGruCell, NATIVE_GRU_CELL, type GruWeights, type NativeGruCellWeights } from './gru-block.ts';
 export * from './graph/index.ts';
 export { NATIVE_KERNEL_FIXES } from './kernel-fixes.ts';
+export {
+  fusedLstmStep,
+  fusedLstmStepGrad,
+  lstmStepKernels,
+  lstmStepKernelsFromEnv,
+  setLstmStepKernels,
+  LSTM_STEP_KERNELS_VARIABLE,
+  type LstmStepKernelsChoice,
+  type LstmStepKernelsStatus,
+} from './lstm-step-kernels.ts';

@@ -21,7 +21,7 @@ export interface LoadPagesRelease {
 
 interface PageReleaseAddon {
   pageOutReadOnly(pathSubstring: string): { mappings: number; bytes: number; errno: number };
-  /** Older builds of the addon lack it (`npm run native:page-release` rebuilds). */
+  /** Older builds of the addon lack it (`npm run native:addons` rebuilds). */
   trimHeap?(): boolean;
 }
 

@@ -4,9 +4,14 @@
  *
  * - forward: the input projection of every step as one matmul; per step h U and the gate nonlinearities, keeping
  *   only what the backward reads (the five gate activations and the state before the step);
- * - backward: per step, on the recurrence, TensorFlow's LSTMBlockCellGrad and dh = dz Uᵀ; the weight gradients
+ * - backward: per step, on the recurrence, the gate gradient and dh = dz Uᵀ; the weight gradients
  *   ([x, h_prev]ᵀ dz, Σ dz) and the input gradient (dz Wᵀ) as matmuls over chunks of positions, which a graph runs
  *   as soon as a chunk's dz exist, beside the rest of the recurrence.
+ *
+ * A time step's elementwise part (gates, cell update, padding carry; and its gradient) is one kernel each way where
+ * the lstm-kernels addon is built (lstm-step-kernels.ts: BpttLstmCell, BpttLstmCellGrad), else composed from
+ * TensorFlow's ops (~15 forward, LSTMBlockCellGrad and ~8 more backward). In a graph each kernel costs the
+ * executor a fixed few microseconds on the recurrence's critical path; measured in docs/native-tensorflow.md.
  *
  * Against tfjs autodiff over the step-by-step loop (nn/run-sequence.ts), which traced steps used before: no
  * recurrent-weight gradient matmul and addition per step, and no concatenating and splitting of the saved
@@ -22,6 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { carryThroughPadding } from '../nn/run-sequence.ts';
 import { requireNativeBackend } from './execute.ts';
 import { lstmBlockCellGrad, prepareNativeLstmCell, type LstmBlockGates, type LstmWeights } from './lstm-block.ts';
+import { fusedLstmStep, fusedLstmStepGrad, lstmStepKernels } from './lstm-step-kernels.ts';
 
 export interface GraphLstmOptions {
   /** Run from the last position to the first (the backward half of a bidirectional layer). */
@@ -45,15 +51,16 @@ export function graphLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor
   const masks = options.stepMasks ?? [];
   const maskList = masks.filter((m): m is tf.Tensor2D => m !== undefined);
   const { w, b } = prepareNativeLstmCell(weights);
+  const kernels = lstmStepKernels().available ? FUSED_STEP : COMPOSED_STEP;
 
   const run = tf.customGrad((...args) => {
     const [xIn, h0In, c0In, wIn, bIn, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
-    const forward = tf.tidy(() => runForward(xIn, h0In, c0In, wIn, bIn, order, masks));
+    const forward = tf.tidy(() => runForward(kernels, xIn, h0In, c0In, wIn, bIn, order, masks));
     // The masks are saved too: the caller may dispose its own before the backward pass runs.
     save([xIn, wIn, ...forward.saved, ...maskList]);
     return {
       value: forward.packed,
-      gradFunc: (dy, saved) => tf.tidy(() => backward(dy as tf.Tensor3D, saved, { T, B, I, H }, order, savedMasks(masks, saved.slice(2 + (2 + GATE_NAMES.length) * T)))),
+      gradFunc: (dy, saved) => tf.tidy(() => backward(kernels, dy as tf.Tensor3D, saved, { T, B, I, H }, order, savedMasks(masks, saved.slice(2 + (2 + GATE_NAMES.length) * T)))),
     };
   });
   // One output tensor (customGrad's contract): rows 0..T-1 are the outputs, then the final h and c.
@@ -74,7 +81,16 @@ const gateList = (gates: LstmBlockGates): tf.Tensor2D[] => GATE_NAMES.map((name)
  * The input projection of every step is one matmul; per step only h U and the gate nonlinearities remain, in
  * TensorFlow's gate order so that LSTMBlockCellGrad reads them as they are.
  */
-function runForward(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, order: readonly number[], masks: readonly (tf.Tensor2D | undefined)[]) {
+function runForward(
+  kernels: StepKernels,
+  x: tf.Tensor3D,
+  h0: tf.Tensor2D,
+  c0: tf.Tensor2D,
+  w: tf.Tensor2D,
+  b: tf.Tensor1D,
+  order: readonly number[],
+  masks: readonly (tf.Tensor2D | undefined)[],
+) {
   const [T, B, I] = x.shape;
   const H = h0.shape[1];
   const projected = tf.unstack(tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, I]), tf.slice(w, [0, 0], [I, 4 * H])), b), [T, B, 4 * H])) as tf.Tensor2D[];
@@ -88,28 +104,69 @@ function runForward(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, w: tf.Tens
   for (const t of order) {
     hPrev[t] = h;
     cPrev[t] = c;
-    const step = lstmStepIcfo(projected[t] as tf.Tensor2D, h, c, U);
+    const step = kernels.forward(projected[t] as tf.Tensor2D, h, c, U, masks[t]);
     gates[t] = step.gates;
-    const real = masks[t];
-    const state = real === undefined ? step : carryThroughPadding(step, { h, c }, real);
-    h = state.h;
-    c = state.c as tf.Tensor2D;
+    h = step.h;
+    c = step.c;
     outputs[t] = h;
   }
   return { packed: tf.stack([...outputs, h, c]) as tf.Tensor3D, saved: [...hPrev, ...cPrev, ...gates.flatMap(gateList)] };
 }
 
-/** One step from its input projection, gate blocks in TF's (i, ci, f, o) order. */
-function lstmStepIcfo(xProj: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, U: tf.Tensor2D): { h: tf.Tensor2D; c: tf.Tensor2D; gates: LstmBlockGates } {
-  const [zi, zci, zf, zo] = tf.split(tf.add(xProj, tf.matMul(h, U)), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-  const i = tf.sigmoid(zi);
-  const ci = tf.tanh(zci);
-  const f = tf.sigmoid(zf);
-  const o = tf.sigmoid(zo);
-  const cNew: tf.Tensor2D = tf.add(tf.mul(f, c), tf.mul(i, ci));
-  const co = tf.tanh(cNew);
-  return { h: tf.mul(o, co), c: cNew, gates: { i, f, o, ci, co } };
+/**
+ * One time step's forward and backward, in TensorFlow's (i, ci, f, o) gate order so that the saved gates are what
+ * LSTMBlockCellGrad reads. `mask` [B, 1] is 0 where the position is padding (state and gradient carried through),
+ * undefined where every row is real.
+ */
+interface StepKernels {
+  forward(xw: tf.Tensor2D, h: tf.Tensor2D, c: tf.Tensor2D, U: tf.Tensor2D, mask: tf.Tensor2D | undefined): { h: tf.Tensor2D; c: tf.Tensor2D; gates: LstmBlockGates };
+  /** dh, dc: what reaches h and c from later positions; dy: from this position's output. */
+  backward(
+    gates: LstmBlockGates,
+    cPrev: tf.Tensor2D,
+    dh: tf.Tensor2D,
+    dy: tf.Tensor2D,
+    dc: tf.Tensor2D,
+    U: tf.Tensor2D,
+    mask: tf.Tensor2D | undefined,
+  ): { dz: tf.Tensor2D; dhPrev: tf.Tensor2D; dcPrev: tf.Tensor2D };
 }
+
+/** TensorFlow's own ops: the gate math composed, LSTMBlockCellGrad backward, padding as nn/run-sequence.ts does it. */
+const COMPOSED_STEP: StepKernels = {
+  forward(xw, h, c, U, mask) {
+    const [zi, zci, zf, zo] = tf.split(tf.add(xw, tf.matMul(h, U)), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+    const i = tf.sigmoid(zi);
+    const ci = tf.tanh(zci);
+    const f = tf.sigmoid(zf);
+    const o = tf.sigmoid(zo);
+    const cNew: tf.Tensor2D = tf.add(tf.mul(f, c), tf.mul(i, ci));
+    const co = tf.tanh(cNew);
+    const next = { h: tf.mul(o, co) as tf.Tensor2D, c: cNew };
+    const state = mask === undefined ? next : carryThroughPadding(next, { h, c }, mask);
+    return { h: state.h, c: state.c as tf.Tensor2D, gates: { i, f, o, ci, co } };
+  },
+  backward(gates, cPrev, dhLater, dy, dc, U, mask) {
+    const dh: tf.Tensor2D = tf.add(dhLater, dy);
+    const dhCell: tf.Tensor2D = mask === undefined ? dh : tf.mul(mask, dh);
+    const dcCell: tf.Tensor2D = mask === undefined ? dc : tf.mul(mask, dc);
+    const { dcPrev, dicfo } = lstmBlockCellGrad(gates, cPrev, dcCell, dhCell);
+    const dhPrev: tf.Tensor2D = tf.matMul(dicfo, U, false, true);
+    if (mask === undefined) return { dz: dicfo, dhPrev, dcPrev };
+    return { dz: dicfo, dhPrev: tf.add(dhPrev, tf.sub(dh, dhCell)) as tf.Tensor2D, dcPrev: tf.add(dcPrev, tf.sub(dc, dcCell)) as tf.Tensor2D };
+  },
+};
+
+/** The lstm-kernels addon's BpttLstmCell and BpttLstmCellGrad: one kernel each, padding included. */
+const FUSED_STEP: StepKernels = {
+  forward(xw, h, c, U, mask) {
+    return fusedLstmStep(xw, tf.matMul(h, U), c, h, mask ?? tf.ones([h.shape[0], 1]));
+  },
+  backward(gates, cPrev, dh, dy, dc, U, mask) {
+    const { dicfo, dcPrev, dhRest } = fusedLstmStepGrad(gates, cPrev, dh, dy, dc, mask ?? tf.ones([dh.shape[0], 1]));
+    return { dz: dicfo, dhPrev: tf.add(tf.matMul(dicfo, U, false, true), dhRest), dcPrev };
+  },
+};
 
 /** The step masks with each defined one replaced by its saved copy (saved in order, undefined ones skipped). */
 function savedMasks(masks: readonly (tf.Tensor2D | undefined)[], saved: readonly tf.Tensor[]): (tf.Tensor2D | undefined)[] {
@@ -119,6 +176,7 @@ function savedMasks(masks: readonly (tf.Tensor2D | undefined)[], saved: readonly
 
 
 function backward(
+  kernels: StepKernels,
   dy: tf.Tensor3D,
   saved: tf.Tensor[],
   { T, B, I, H }: { T: number; B: number; I: number; H: number },
@@ -140,15 +198,10 @@ function backward(
   let dc = dRows[T + 1] as tf.Tensor2D;
   for (let k = T - 1; k >= 0; k--) {
     const t = order[k] as number;
-    dh = tf.add(dh, dRows[t] as tf.Tensor2D);
-    const real = masks[t];
-    const dhCell: tf.Tensor2D = real === undefined ? dh : tf.mul(real, dh);
-    const dcCell: tf.Tensor2D = real === undefined ? dc : tf.mul(real, dc);
-    const { dcPrev, dicfo } = lstmBlockCellGrad(gateAt(t), cPrev[t] as tf.Tensor2D, dcCell, dhCell);
-    dz[t] = dicfo;
-    const dhPrev: tf.Tensor2D = tf.matMul(dicfo, U, false, true);
-    dh = real === undefined ? dhPrev : (tf.add(dhPrev, tf.sub(dh, dhCell)) as tf.Tensor2D);
-    dc = real === undefined ? dcPrev : (tf.add(dcPrev, tf.sub(dc, dcCell)) as tf.Tensor2D);
+    const step = kernels.backward(gateAt(t), cPrev[t] as tf.Tensor2D, dh, dRows[t] as tf.Tensor2D, dc, U, masks[t]);
+    dz[t] = step.dz;
+    dh = step.dhPrev;
+    dc = step.dcPrev;
   }
   // The weight and input gradients, chunk by chunk of positions: in a graph a chunk's matmuls run (on the other
   // core) as soon as its gradients exist, beside the rest of the recurrence, instead of after all of it.

@@ -33,6 +33,9 @@ const EXTERNAL_USED: Record<StageName, readonly string[]> = {
 };
 
 /** The stage runner itself: the CLI, the framework, the config schemas and the declaration reader. */
+/** The lstm-kernels addon's source: its sigmoid and tanh are its own, so its arithmetic is part of a run's bytes. */
+const MODELS_KERNEL_SOURCES = '{workspaceRoot}/packages/models/native/lstm-kernels/lstm_kernels.c';
+
 const FRAMEWORK_SOURCES = [
   '{workspaceRoot}/packages/pipelines/src/cli/**/*.ts',
   '{workspaceRoot}/packages/pipelines/src/framework/**/*.ts',
@@ -59,6 +62,7 @@ export function declarationHash(declaration: ExtractedDeclaration): string {
 export function stageSourcePatterns(stage: StageName): string[] {
   return [
     ...PACKAGES_USED[stage].map((name) => `{workspaceRoot}/packages/${name}/src/**/*`),
+    ...(PACKAGES_USED[stage].includes('models') ? [MODELS_KERNEL_SOURCES] : []),
     ...FRAMEWORK_SOURCES,
     ...STAGE_SOURCES[stage],
   ];
@@ -66,13 +70,13 @@ export function stageSourcePatterns(stage: StageName): string[] {
 
 /**
  * Environment variables that change a stage's bytes (the backend; fused vs step-by-step recurrence, native
- * TensorFlow's threads per kernel and graph steps: float rounding). BPTT_WASM_THREADS and BPTT_NATIVE_PAGE_RELEASE
+ * TensorFlow's threads per kernel, graph steps and LSTM step kernels: float rounding). BPTT_WASM_THREADS and BPTT_NATIVE_PAGE_RELEASE
  * are left out on purpose: they change speed and memory, never a number (bit-identical, tested in @bptt/models),
  * so changing them must not retrain anything.
  */
 export function stageEnv(stage: StageName): string[] {
   return stage === 'train' || stage === 'evaluate'
-    ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE', 'BPTT_NATIVE_GRAPH', 'TF_NUM_INTRAOP_THREADS']
+    ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE', 'BPTT_NATIVE_GRAPH', 'BPTT_NATIVE_LSTM_KERNELS', 'TF_NUM_INTRAOP_THREADS']
     : [];
 }
 

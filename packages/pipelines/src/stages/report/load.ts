@@ -76,7 +76,9 @@ const TrainSummarySchema: z.ZodType<TrainSummary> = z.object({
   backend: z.string(),
   fusedRecurrence: z.string().optional(),
   intraOpThreads: count.optional(),
-  nativeGraph: z.object({ policy: z.string(), graphSteps: count, eagerSteps: count, stoppedBecause: z.string().optional() }).optional(),
+  nativeGraph: z
+    .object({ policy: z.string(), graphSteps: count, eagerSteps: count, stoppedBecause: z.string().optional(), lstmStepKernels: z.string().optional() })
+    .optional(),
   seed: z.int(),
   parameters: count,
   steps: count,

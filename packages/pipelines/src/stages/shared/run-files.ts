@@ -22,9 +22,16 @@ export interface TrainSummary {
   readonly intraOpThreads?: number;
   /**
    * Native TensorFlow seq2seq runs only: how many of the steps this process trained ran as compiled TensorFlow
-   * graphs (BPTT_NATIVE_GRAPH; @bptt/models' GraphFunctionCache) and why tracing stopped, if it did.
+   * graphs (BPTT_NATIVE_GRAPH; @bptt/models' GraphFunctionCache) and why tracing stopped, if it did; and whether
+   * the graphs' LSTM layers ran on the lstm-kernels addon's step kernels (BPTT_NATIVE_LSTM_KERNELS), or why not.
    */
-  readonly nativeGraph?: { readonly policy: string; readonly graphSteps: number; readonly eagerSteps: number; readonly stoppedBecause?: string };
+  readonly nativeGraph?: {
+    readonly policy: string;
+    readonly graphSteps: number;
+    readonly eagerSteps: number;
+    readonly stoppedBecause?: string;
+    readonly lstmStepKernels?: string;
+  };
   readonly seed: number;
   readonly parameters: number;
   readonly steps: number;

@@ -1,0 +1,392 @@
+/*
+ * lstm_kernels: two TensorFlow ops, registered at run time through TensorFlow's C API into the libtensorflow that
+ * tfjs-node has already loaded, so that one LSTM time step of a traced training step (packages/models/src/native/
+ * lstm-graph-sequence.ts) is one kernel forward and one backward, instead of ~15 and ~9 small ones:
+ *
+ *   BpttLstmCell(xw, hu, c_prev, h_prev, mask) -> (i, ci, f, o, co, c, h)
+ *     z = xw + hu in TensorFlow's gate order (i, ci, f, o); i, f, o = sigmoid, ci = tanh; c' = f c_prev + i ci;
+ *     co = tanh(c'); h' = o co; then the padding carry of nn/run-sequence.ts: c = c_prev + m (c' - c_prev), h alike,
+ *     exactly c' where m = 1 and exactly c_prev where m = 0 (mask is [B, 1], one value per row).
+ *   BpttLstmCellGrad(i, ci, f, o, co, c_prev, dh, dy, dc, mask) -> (dicfo, dc_prev, dh_rest)
+ *     dh_total = dh + dy; with dh_c = m dh_total and dc_c = m dc, the gradient LSTMBlockCellGrad computes
+ *     (dicfo [B, 4H] in (i, ci, f, o) order, and dc_c f), plus what padding carries past the step:
+ *     dc_prev = dc_c f + (dc - dc_c) and dh_rest = dh_total - dh_c (the caller adds dicfo Uᵀ to it).
+ *
+ * Why: in a TensorFlow graph each kernel pays the executor's fixed cost (scheduling, output allocation) of several
+ * microseconds, more than the arithmetic of a [64, 128] gate op; the recurrence is a chain of such steps, so that
+ * cost adds up on the critical path (docs/native-tensorflow.md, "Fused step kernels").
+ *
+ * Numerics: sigmoid and tanh come from one exp, a Cephes-style polynomial (about 1 ulp) written in plain float
+ * arithmetic, so the loops vectorise; built with -ffp-contract=off, every ISA variant (target_clones) rounds the
+ * same and results are the same bit for bit on every x86-64 machine. No TensorFlow header is needed: the handful of
+ * C API functions are declared below and looked up in the libtensorflow tfjs-node has already loaded.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <math.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- The TensorFlow C API subset used (tensorflow/c/{c_api,kernels,ops,tf_status,tf_tensor}.h, stable C ABI). */
+typedef struct TF_Status TF_Status;
+typedef struct TF_Tensor TF_Tensor;
+typedef struct TF_OpDefinitionBuilder TF_OpDefinitionBuilder;
+typedef struct TF_ShapeInferenceContext TF_ShapeInferenceContext;
+typedef struct TF_KernelBuilder TF_KernelBuilder;
+typedef struct TF_OpKernelConstruction TF_OpKernelConstruction;
+typedef struct TF_OpKernelContext TF_OpKernelContext;
+enum { TF_OK = 0, TF_INVALID_ARGUMENT = 3 };
+enum { TF_FLOAT = 1 };
+
+static struct {
+  TF_Status *(*NewStatus)(void);
+  void (*DeleteStatus)(TF_Status *);
+  int (*GetCode)(const TF_Status *);
+  const char *(*Message)(const TF_Status *);
+  void (*SetStatus)(TF_Status *, int, const char *);
+  TF_OpDefinitionBuilder *(*NewOpDefinitionBuilder)(const char *);
+  void (*OpDefinitionBuilderAddInput)(TF_OpDefinitionBuilder *, const char *);
+  void (*OpDefinitionBuilderAddOutput)(TF_OpDefinitionBuilder *, const char *);
+  void (*OpDefinitionBuilderSetShapeInferenceFunction)(TF_OpDefinitionBuilder *, void (*)(TF_ShapeInferenceContext *, TF_Status *));
+  void (*RegisterOpDefinition)(TF_OpDefinitionBuilder *, TF_Status *);
+  void (*ShapeInferenceContextSetUnknownShape)(TF_ShapeInferenceContext *, TF_Status *);
+  TF_KernelBuilder *(*NewKernelBuilder)(const char *, const char *, void *(*)(TF_OpKernelConstruction *), void (*)(void *, TF_OpKernelContext *),
+                                        void (*)(void *));
+  void (*RegisterKernelBuilder)(const char *, TF_KernelBuilder *, TF_Status *);
+  void (*GetInput)(TF_OpKernelContext *, int, TF_Tensor **, TF_Status *);
+  TF_Tensor *(*AllocateOutput)(TF_OpKernelContext *, int, int, const int64_t *, int, size_t, TF_Status *);
+  void (*OpKernelContext_Failure)(TF_OpKernelContext *, TF_Status *);
+  int (*NumDims)(const TF_Tensor *);
+  int64_t (*Dim)(const TF_Tensor *, int);
+  int (*TensorType)(const TF_Tensor *);
+  void *(*TensorData)(const TF_Tensor *);
+  void (*DeleteTensor)(TF_Tensor *);
+} tf;
+
+static const char *resolve_api(void *library) {
+#define RESOLVE(field, symbol)                                         \
+  if ((*(void **)&tf.field = dlsym(library, symbol)) == NULL) return symbol;
+  RESOLVE(NewStatus, "TF_NewStatus")
+  RESOLVE(DeleteStatus, "TF_DeleteStatus")
+  RESOLVE(GetCode, "TF_GetCode")
+  RESOLVE(Message, "TF_Message")
+  RESOLVE(SetStatus, "TF_SetStatus")
+  RESOLVE(NewOpDefinitionBuilder, "TF_NewOpDefinitionBuilder")
+  RESOLVE(OpDefinitionBuilderAddInput, "TF_OpDefinitionBuilderAddInput")
+  RESOLVE(OpDefinitionBuilderAddOutput, "TF_OpDefinitionBuilderAddOutput")
+  RESOLVE(OpDefinitionBuilderSetShapeInferenceFunction, "TF_OpDefinitionBuilderSetShapeInferenceFunction")
+  RESOLVE(RegisterOpDefinition, "TF_RegisterOpDefinition")
+  RESOLVE(ShapeInferenceContextSetUnknownShape, "TF_ShapeInferenceContextSetUnknownShape")
+  RESOLVE(NewKernelBuilder, "TF_NewKernelBuilder")
+  RESOLVE(RegisterKernelBuilder, "TF_RegisterKernelBuilder")
+  RESOLVE(GetInput, "TF_GetInput")
+  RESOLVE(AllocateOutput, "TF_AllocateOutput")
+  RESOLVE(OpKernelContext_Failure, "TF_OpKernelContext_Failure")
+  RESOLVE(NumDims, "TF_NumDims")
+  RESOLVE(Dim, "TF_Dim")
+  RESOLVE(TensorType, "TF_TensorType")
+  RESOLVE(TensorData, "TF_TensorData")
+  RESOLVE(DeleteTensor, "TF_DeleteTensor")
+#undef RESOLVE
+  return NULL;
+}
+
+/* ---- Elementwise math. */
+
+/* e^x for x in float range; Cephes expf's reduction and polynomial. Branch-free so that loops vectorise. */
+static inline float exp_approx(float x) {
+  x = x > -87.3f ? x : -87.3f;
+  x = x < 88.3f ? x : 88.3f;
+  /* Round to nearest by adding and subtracting 1.5 x 2^23 (exact in float without -ffast-math): no floorf call,
+   * which SSE2 cannot vectorise. */
+  const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  float r = x - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  float p = 1.9875691500e-4f;
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + r + 1.0f;
+  union { int32_t bits; float value; } scale = { .bits = ((int32_t)n + 127) << 23 };
+  return p * scale.value;
+}
+
+static inline float sigmoid_approx(float x) { return 1.0f / (1.0f + exp_approx(-x)); }
+
+/* tanh via e^{-2|x|}; below |x| = 1/16 an odd Taylor polynomial, where 1 - e^{-2|x|} would lose digits. */
+static inline float tanh_approx(float x) {
+  const float a = __builtin_fabsf(x);
+  const float t = exp_approx(-2.0f * a);
+  const float large = (1.0f - t) / (1.0f + t);
+  const float a2 = a * a;
+  const float small = a + a * a2 * (-0.333333333f + a2 * (0.133333333f + a2 * -0.0539682540f));
+  const float y = a < 0.0625f ? small : large;
+  return __builtin_copysignf(y, x);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
+
+/* One batch row of BpttLstmCell. */
+VECTOR_CLONES static void cell_row(int H, float m, const float *restrict xw, const float *restrict hu, const float *restrict cp,
+                                   const float *restrict hp, float *restrict i_out, float *restrict ci_out, float *restrict f_out,
+                                   float *restrict o_out, float *restrict co_out, float *restrict c_out, float *restrict h_out) {
+  for (int j = 0; j < H; j++) {
+    const float i = sigmoid_approx(xw[j] + hu[j]);
+    const float ci = tanh_approx(xw[H + j] + hu[H + j]);
+    const float f = sigmoid_approx(xw[2 * H + j] + hu[2 * H + j]);
+    const float o = sigmoid_approx(xw[3 * H + j] + hu[3 * H + j]);
+    const float c = f * cp[j] + i * ci;
+    const float co = tanh_approx(c);
+    const float h = o * co;
+    i_out[j] = i;
+    ci_out[j] = ci;
+    f_out[j] = f;
+    o_out[j] = o;
+    co_out[j] = co;
+    c_out[j] = c;
+    h_out[j] = h;
+  }
+  /* The carry of nn/run-sequence.ts, exact at m = 1 and m = 0 (the only values padding uses). */
+  if (m == 1.0f) return;
+  for (int j = 0; j < H; j++) {
+    c_out[j] = m == 0.0f ? cp[j] : cp[j] + m * (c_out[j] - cp[j]);
+    h_out[j] = m == 0.0f ? hp[j] : hp[j] + m * (h_out[j] - hp[j]);
+  }
+}
+
+/* One batch row of BpttLstmCellGrad; the same math as LSTMBlockCellGrad without peepholes. */
+VECTOR_CLONES static void cell_grad_row(int H, float m, const float *restrict i_in, const float *restrict ci_in, const float *restrict f_in,
+                                        const float *restrict o_in, const float *restrict co_in, const float *restrict cp,
+                                        const float *restrict dh_in, const float *restrict dy, const float *restrict dc_in,
+                                        float *restrict dicfo, float *restrict dc_prev, float *restrict dh_rest) {
+  for (int j = 0; j < H; j++) {
+    const float dh_total = dh_in[j] + dy[j];
+    const float dh = m * dh_total;
+    const float dc_cell = m * dc_in[j];
+    const float i = i_in[j], ci = ci_in[j], f = f_in[j], o = o_in[j], co = co_in[j];
+    const float d_o = o * (1.0f - o) * (dh * co);
+    const float dcs = (1.0f - co * co) * (dh * o) + dc_cell;
+    dicfo[j] = i * (1.0f - i) * (dcs * ci);
+    dicfo[H + j] = (1.0f - ci * ci) * (dcs * i);
+    dicfo[2 * H + j] = f * (1.0f - f) * (dcs * cp[j]);
+    dicfo[3 * H + j] = d_o;
+    dc_prev[j] = dcs * f + (dc_in[j] - dc_cell);
+    dh_rest[j] = dh_total - dh;
+  }
+}
+
+/* ---- Kernels. */
+
+#define MAX_IO 10
+
+typedef struct {
+  TF_OpKernelContext *context;
+  TF_Status *status;
+  TF_Tensor *inputs[MAX_IO];
+  int input_count;
+  int64_t B, H;
+} KernelCall;
+
+static void *create_kernel(TF_OpKernelConstruction *construction) {
+  (void)construction;
+  return NULL;
+}
+
+static void delete_kernel(void *kernel) { (void)kernel; }
+
+static void fail(KernelCall *call, const char *message) {
+  tf.SetStatus(call->status, TF_INVALID_ARGUMENT, message);
+  tf.OpKernelContext_Failure(call->context, call->status);
+}
+
+/* Reads every input and checks it is float [B, widths[k] x H] (widths[k] = 0: [B, 1], the mask). */
+static int read_inputs(KernelCall *call, const char *op, int count, const int *widths) {
+  char message[256];
+  call->input_count = 0;
+  for (int k = 0; k < count; k++) {
+    tf.GetInput(call->context, k, &call->inputs[k], call->status);
+    if (tf.GetCode(call->status) != TF_OK) {
+      tf.OpKernelContext_Failure(call->context, call->status);
+      return 0;
+    }
+    call->input_count = k + 1;
+  }
+  /* Input 2 of BpttLstmCell and every [B, H] input of the gradient give H; widths[0] is 4 for the cell. */
+  const TF_Tensor *first = call->inputs[0];
+  if (tf.NumDims(first) != 2) {
+    snprintf(message, sizeof message, "%s: input 0 must be rank 2, got rank %d", op, tf.NumDims(first));
+    fail(call, message);
+    return 0;
+  }
+  call->B = tf.Dim(first, 0);
+  call->H = tf.Dim(first, 1) / widths[0];
+  for (int k = 0; k < count; k++) {
+    const TF_Tensor *t = call->inputs[k];
+    const int64_t columns = widths[k] == 0 ? 1 : widths[k] * call->H;
+    if (tf.TensorType(t) != TF_FLOAT || tf.NumDims(t) != 2 || tf.Dim(t, 0) != call->B || tf.Dim(t, 1) != columns) {
+      snprintf(message, sizeof message, "%s: input %d must be float32 [%lld, %lld]", op, k, (long long)call->B, (long long)columns);
+      fail(call, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static float *output(KernelCall *call, int index, int64_t columns, TF_Tensor **held) {
+  const int64_t dims[2] = {call->B, columns};
+  *held = tf.AllocateOutput(call->context, index, TF_FLOAT, dims, 2, (size_t)(call->B * columns) * sizeof(float), call->status);
+  if (tf.GetCode(call->status) != TF_OK) {
+    tf.OpKernelContext_Failure(call->context, call->status);
+    return NULL;
+  }
+  return (float *)tf.TensorData(*held);
+}
+
+static void finish(KernelCall *call, TF_Tensor **outputs, int output_count) {
+  for (int k = 0; k < call->input_count; k++) tf.DeleteTensor(call->inputs[k]);
+  for (int k = 0; k < output_count; k++)
+    if (outputs[k] != NULL) tf.DeleteTensor(outputs[k]);
+  tf.DeleteStatus(call->status);
+}
+
+static const float *input_data(KernelCall *call, int k) { return (const float *)tf.TensorData(call->inputs[k]); }
+
+static void compute_cell(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  KernelCall call = {.context = context, .status = tf.NewStatus()};
+  TF_Tensor *held[7] = {NULL};
+  static const int widths[5] = {4, 4, 1, 1, 0};
+  if (read_inputs(&call, "BpttLstmCell", 5, widths)) {
+    float *out[7];
+    int ok = 1;
+    for (int k = 0; k < 7 && ok; k++) ok = (out[k] = output(&call, k, call.H, &held[k])) != NULL;
+    if (ok) {
+      const int64_t B = call.B, H = call.H;
+      const float *xw = input_data(&call, 0), *hu = input_data(&call, 1), *cp = input_data(&call, 2), *hp = input_data(&call, 3),
+                  *mask = input_data(&call, 4);
+      for (int64_t b = 0; b < B; b++) {
+        const int64_t row = b * H, wide = b * 4 * H;
+        cell_row((int)H, mask[b], xw + wide, hu + wide, cp + row, hp + row, out[0] + row, out[1] + row, out[2] + row, out[3] + row,
+                 out[4] + row, out[5] + row, out[6] + row);
+      }
+    }
+  }
+  finish(&call, held, 7);
+}
+
+static void compute_cell_grad(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  KernelCall call = {.context = context, .status = tf.NewStatus()};
+  TF_Tensor *held[3] = {NULL};
+  static const int widths[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
+  if (read_inputs(&call, "BpttLstmCellGrad", 10, widths)) {
+    float *dicfo = output(&call, 0, 4 * call.H, &held[0]);
+    float *dc_prev = dicfo == NULL ? NULL : output(&call, 1, call.H, &held[1]);
+    float *dh_rest = dc_prev == NULL ? NULL : output(&call, 2, call.H, &held[2]);
+    if (dh_rest != NULL) {
+      const int64_t B = call.B, H = call.H;
+      const float *in[10];
+      for (int k = 0; k < 10; k++) in[k] = input_data(&call, k);
+      for (int64_t b = 0; b < B; b++) {
+        const int64_t row = b * H;
+        cell_grad_row((int)H, in[9][b], in[0] + row, in[1] + row, in[2] + row, in[3] + row, in[4] + row, in[5] + row, in[6] + row,
+                      in[7] + row, in[8] + row, dicfo + 4 * row, dc_prev + row, dh_rest + row);
+      }
+    }
+  }
+  finish(&call, held, 3);
+}
+
+/* ---- Registration. */
+
+static void unknown_shapes(TF_ShapeInferenceContext *context, TF_Status *status) { tf.ShapeInferenceContextSetUnknownShape(context, status); }
+
+static const char *register_op(const char *name, const char *const *inputs, int input_count, const char *const *outputs, int output_count,
+                               void (*compute)(void *, TF_OpKernelContext *), char *error, size_t error_size) {
+  TF_Status *status = tf.NewStatus();
+  TF_OpDefinitionBuilder *builder = tf.NewOpDefinitionBuilder(name);
+  for (int k = 0; k < input_count; k++) tf.OpDefinitionBuilderAddInput(builder, inputs[k]);
+  for (int k = 0; k < output_count; k++) tf.OpDefinitionBuilderAddOutput(builder, outputs[k]);
+  tf.OpDefinitionBuilderSetShapeInferenceFunction(builder, unknown_shapes);
+  tf.RegisterOpDefinition(builder, status);
+  if (tf.GetCode(status) == TF_OK) {
+    char kernel_name[64];
+    snprintf(kernel_name, sizeof kernel_name, "%sCpu", name);
+    tf.RegisterKernelBuilder(kernel_name, tf.NewKernelBuilder(name, "CPU", create_kernel, compute, delete_kernel), status);
+  }
+  const char *result = NULL;
+  if (tf.GetCode(status) != TF_OK) {
+    snprintf(error, error_size, "registering %s: %s", name, tf.Message(status));
+    result = error;
+  }
+  tf.DeleteStatus(status);
+  return result;
+}
+
+static napi_value result_object(napi_env env, int registered, const char *detail) {
+  napi_value object, flag, text;
+  napi_create_object(env, &object);
+  napi_get_boolean(env, registered, &flag);
+  napi_create_string_utf8(env, detail, NAPI_AUTO_LENGTH, &text);
+  napi_set_named_property(env, object, "registered", flag);
+  napi_set_named_property(env, object, "detail", text);
+  return object;
+}
+
+/*
+ * register(): { registered: boolean, detail: string }. Idempotent: TensorFlow's op registry is per process, so the
+ * outcome of the first call is kept and returned again.
+ */
+static napi_value Register(napi_env env, napi_callback_info info) {
+  (void)info;
+  static int done = 0, registered = 0;
+  static char detail[512];
+  if (!done) {
+    done = 1;
+    /* RTLD_NOLOAD: a library tfjs-node already loaded, never a second copy. The kernel C API is in
+     * libtensorflow_framework with the wheel's libtensorflow_cc, in libtensorflow itself in TensorFlow's C builds. */
+    static const char *const libraries[] = {"libtensorflow_framework.so.2", "libtensorflow.so.2", "libtensorflow_cc.so.2"};
+    const char *missing = "TF_NewKernelBuilder";
+    int loaded = 0;
+    for (size_t k = 0; k < sizeof libraries / sizeof *libraries && missing != NULL; k++) {
+      void *library = dlopen(libraries[k], RTLD_LAZY | RTLD_NOLOAD);
+      if (library == NULL) continue;
+      loaded = 1;
+      missing = resolve_api(library);
+    }
+    if (!loaded) {
+      snprintf(detail, sizeof detail, "libtensorflow is not loaded in this process (load tfjs-node first)");
+    } else if (missing != NULL) {
+      snprintf(detail, sizeof detail, "this libtensorflow lacks %s (TensorFlow's kernel C API)", missing);
+    } else {
+      static const char *const cell_inputs[] = {"xw: float", "hu: float", "c_prev: float", "h_prev: float", "mask: float"};
+      static const char *const cell_outputs[] = {"i: float", "ci: float", "f: float", "o: float", "co: float", "c: float", "h: float"};
+      static const char *const grad_inputs[] = {"i: float", "ci: float", "f: float", "o: float", "co: float",
+                                                "c_prev: float", "dh: float", "dy: float", "dc: float", "mask: float"};
+      static const char *const grad_outputs[] = {"dicfo: float", "dc_prev: float", "dh_rest: float"};
+      char error[400];
+      const char *failure = register_op("BpttLstmCell", cell_inputs, 5, cell_outputs, 7, compute_cell, error, sizeof error);
+      if (failure == NULL) failure = register_op("BpttLstmCellGrad", grad_inputs, 10, grad_outputs, 3, compute_cell_grad, error, sizeof error);
+      registered = failure == NULL;
+      snprintf(detail, sizeof detail, "%s", registered ? "BpttLstmCell and BpttLstmCellGrad registered" : failure);
+    }
+  }
+  return result_object(env, registered, detail);
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_value fn;
+  napi_create_function(env, "register", NAPI_AUTO_LENGTH, Register, NULL, &fn);
+  napi_set_named_property(env, exports, "register", fn);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

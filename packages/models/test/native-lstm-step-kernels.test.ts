@@ -1,0 +1,130 @@
+/**
+ * The lstm-kernels addon's TensorFlow ops (packages/models/native/lstm-kernels, src/native/lstm-step-kernels.ts):
+ * BpttLstmCell against the gate math composed from TensorFlow's own ops and the padding carry of
+ * nn/run-sequence.ts, BpttLstmCellGrad against LSTMBlockCellGrad with the same carry, the accuracy of its own
+ * sigmoid and tanh against float64, and its shape errors. graphLstmSequence with and without these kernels is
+ * tested against the unrolled reference in native-graph-lstm.test.ts. Skipped, with the reason, where tfjs-node
+ * does not load or the addon is not built (`npm run native:install` builds it; CI does).
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { fusedLstmStep, fusedLstmStepGrad, lstmStepKernels, setLstmStepKernels, tryLoadNativeTensorflow } from '../src/native/index.ts';
+import { lstmBlockCellGrad } from '../src/native/lstm-block.ts';
+import { carryThroughPadding } from '../src/nn/run-sequence.ts';
+import { maxAbsDiff, randomTensor } from './recurrent-reference.ts';
+
+const status = tryLoadNativeTensorflow();
+const ADDON = path.join(import.meta.dirname, '..', 'native', 'lstm-kernels', 'build', 'Release', 'lstm_kernels.node');
+const built = existsSync(ADDON) && process.platform === 'linux';
+if (!status.available) console.warn(`native-lstm-step-kernels.test.ts skipped: ${status.reason}`);
+else if (!built) console.warn('native-lstm-step-kernels.test.ts: the lstm-kernels addon is not built; only its absence is checked');
+
+const B = 3;
+const H = 5;
+/** Row 0 real, row 1 padding, row 2 a fractional mask (not used by padding, but defined by the formula). */
+const MASK = [1, 0, 0.5];
+
+describe.skipIf(!status.available)('lstm step kernels (lstm-kernels addon)', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('tensorflow')).toBe(true);
+  });
+
+  test('are available exactly when the addon is built, and BPTT_NATIVE_LSTM_KERNELS=off turns them off', () => {
+    expect(lstmStepKernels().available, lstmStepKernels().detail).toBe(built);
+    setLstmStepKernels('off');
+    try {
+      expect(lstmStepKernels()).toEqual({ available: false, detail: 'skipped (BPTT_NATIVE_LSTM_KERNELS=off)' });
+    } finally {
+      setLstmStepKernels('auto');
+    }
+  });
+
+  describe.skipIf(!built)('with the addon built', () => {
+    test('sigmoid and tanh match float64 within 2e-7 from -40 to 40, tanh relatively within 1e-6 near 0', () => {
+      // Every gate column gets the same pre-activation; c_prev = 0, so c = i ci and co = tanh(i ci).
+      const grid = [...Array.from({ length: 801 }, (_, k) => -40 + k * 0.1), 1e-30, -1e-8, 1e-4, 0.0624999, 0.0625, 0.0625001, 0.3, -87, 89, 200];
+      const columns = grid.length;
+      const z = tf.tensor2d([grid], [1, columns]);
+      const xw = tf.concat([z, z, z, z], 1) as tf.Tensor2D;
+      const zeros = tf.zeros([1, columns]) as tf.Tensor2D;
+      const step = fusedLstmStep(xw, tf.zeros([1, 4 * columns]) as tf.Tensor2D, zeros, zeros, tf.ones([1, 1]) as tf.Tensor2D);
+      const i = step.gates.i.dataSync();
+      const ci = step.gates.ci.dataSync();
+      grid.forEach((x, k) => {
+        const sigmoid = 1 / (1 + Math.exp(-x));
+        expect(Math.abs((i[k] as number) - sigmoid), `sigmoid(${x})`).toBeLessThan(2e-7);
+        expect(Math.abs((ci[k] as number) - Math.tanh(x)), `tanh(${x})`).toBeLessThan(2e-7);
+        if (Math.abs(x) < 1) expect(Math.abs((ci[k] as number) - Math.tanh(x)), `tanh(${x}) relative`).toBeLessThanOrEqual(1e-6 * Math.abs(x));
+      });
+    });
+
+    test('BpttLstmCell equals the composed gate math and run-sequence\'s padding carry; exact where the mask is 1 or 0', () => {
+      const xw = randomTensor('step-kernels.xw', [B, 4 * H], 3) as tf.Tensor2D;
+      const hu = randomTensor('step-kernels.hu', [B, 4 * H], 3) as tf.Tensor2D;
+      const cPrev = randomTensor('step-kernels.c', [B, H], 2) as tf.Tensor2D;
+      const hPrev = randomTensor('step-kernels.h', [B, H], 1) as tf.Tensor2D;
+      const mask = tf.tensor2d(MASK, [B, 1]);
+      const got = fusedLstmStep(xw, hu, cPrev, hPrev, mask);
+      const [zi, zci, zf, zo] = tf.split(tf.add(xw, hu), 4, 1) as tf.Tensor2D[];
+      const i = tf.sigmoid(zi!);
+      const ci = tf.tanh(zci!);
+      const f = tf.sigmoid(zf!);
+      const o = tf.sigmoid(zo!);
+      const c: tf.Tensor2D = tf.add(tf.mul(f, cPrev), tf.mul(i, ci));
+      const co = tf.tanh(c);
+      const h: tf.Tensor2D = tf.mul(o, co);
+      const want = { i, ci, f, o, co };
+      for (const name of ['i', 'ci', 'f', 'o', 'co'] as const) expect(maxAbsDiff(got.gates[name], want[name]), name).toBeLessThan(1e-6);
+      const carried = carryThroughPadding({ h, c }, { h: hPrev, c: cPrev }, mask);
+      expect(maxAbsDiff(got.h, carried.h)).toBeLessThan(1e-6);
+      expect(maxAbsDiff(got.c, carried.c!)).toBeLessThan(1e-6);
+      const row = (x: tf.Tensor2D, r: number) => Array.from(x.dataSync().slice(r * H, (r + 1) * H));
+      // Mask 1: the new state itself (no h_prev + 1 (h' - h_prev) rounding); mask 0: the previous state, bit for bit.
+      expect(row(got.c, 0)).toEqual(row(tf.add(tf.mul(got.gates.f, cPrev), tf.mul(got.gates.i, got.gates.ci)), 0));
+      expect(row(got.h, 0)).toEqual(row(tf.mul(got.gates.o, got.gates.co), 0));
+      expect(row(got.c, 1)).toEqual(row(cPrev, 1));
+      expect(row(got.h, 1)).toEqual(row(hPrev, 1));
+    });
+
+    test('BpttLstmCellGrad equals LSTMBlockCellGrad with the padding carry composed around it', () => {
+      const step = fusedLstmStep(
+        randomTensor('step-kernels.gxw', [B, 4 * H], 2) as tf.Tensor2D,
+        randomTensor('step-kernels.ghu', [B, 4 * H], 2) as tf.Tensor2D,
+        randomTensor('step-kernels.gc', [B, H], 2) as tf.Tensor2D,
+        randomTensor('step-kernels.gh', [B, H], 1) as tf.Tensor2D,
+        tf.ones([B, 1]) as tf.Tensor2D,
+      );
+      const cPrev = randomTensor('step-kernels.gc', [B, H], 2) as tf.Tensor2D;
+      const dhLater = randomTensor('step-kernels.dh', [B, H], 1) as tf.Tensor2D;
+      const dy = randomTensor('step-kernels.dy', [B, H], 1) as tf.Tensor2D;
+      const dc = randomTensor('step-kernels.dc', [B, H], 1) as tf.Tensor2D;
+      const mask = tf.tensor2d(MASK, [B, 1]);
+      const got = fusedLstmStepGrad(step.gates, cPrev, dhLater, dy, dc, mask);
+      const dh: tf.Tensor2D = tf.add(dhLater, dy);
+      const dhCell: tf.Tensor2D = tf.mul(mask, dh);
+      const dcCell: tf.Tensor2D = tf.mul(mask, dc);
+      const want = lstmBlockCellGrad(step.gates, cPrev, dcCell, dhCell);
+      expect(got.dicfo.shape).toEqual([B, 4 * H]);
+      expect(maxAbsDiff(got.dicfo, want.dicfo)).toBeLessThan(1e-6);
+      expect(maxAbsDiff(got.dcPrev, tf.add(want.dcPrev, tf.sub(dc, dcCell)))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(got.dhRest, tf.sub(dh, dhCell))).toBeLessThan(1e-6);
+      // A padded row passes its gradients through untouched and sends none into the gates.
+      const row = (x: tf.Tensor2D, r: number, width = H) => Array.from(x.dataSync().slice(r * width, (r + 1) * width));
+      expect(row(got.dicfo, 1, 4 * H).every((v) => v === 0)).toBe(true); // +0 or -0
+      expect(row(got.dcPrev, 1)).toEqual(row(dc, 1));
+      expect(row(got.dhRest, 1)).toEqual(row(dh, 1));
+    });
+
+    test('a wrongly shaped input is refused with the op, the input and the shape it needs', () => {
+      const x = tf.zeros([B, 4 * H]) as tf.Tensor2D;
+      const s = tf.zeros([B, H]) as tf.Tensor2D;
+      expect(() => fusedLstmStep(x, x, s, s, tf.ones([B, 2]) as tf.Tensor2D)).toThrow(/BpttLstmCell: input 4 must be float32 \[3, 1\]/);
+      expect(() => fusedLstmStep(x, tf.zeros([B, 4 * H + 1]) as tf.Tensor2D, s, s, tf.ones([B, 1]) as tf.Tensor2D)).toThrow(/BpttLstmCell: input 1 must be float32 \[3, 20\]/);
+      const g = { i: s, ci: s, f: s, o: s, co: s };
+      expect(() => fusedLstmStepGrad(g, s, s, s, tf.zeros([B + 1, H]) as tf.Tensor2D, tf.ones([B, 1]) as tf.Tensor2D)).toThrow(/BpttLstmCellGrad: input 8 must be float32 \[3, 5\]/);
+    });
+  });
+});
