@@ -16,6 +16,7 @@ import {
   nativeLstmSequence,
   prepareNativeGruCell,
   prepareNativeLstmCell,
+  setLstmStepKernels,
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
 import { releaseFreedHeap } from '../src/native/load-pages.ts';
@@ -110,12 +111,21 @@ describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () =>
     expectSameValueAndGrads(fused, reference, args, LSTM_NAMES);
   });
 
-  test.each(CASES)('lstmGates on the tensorflow backend (composed forward, LSTMBlockCellGrad backward) matches nn.LSTMCell (carried state: $carried)', ({ carried }) => {
-    const inputs = lstmInputs(carried);
-    const fused = unrolledLstmLoss(inputs, (x, h, c, W_ih, W_hh, b) => lstmGates(tf.add(tf.matMul(x, W_ih), b), tf.matMul(h, W_hh), c));
-    const reference = unrolledLstmLoss(inputs, referenceLstmStep);
-    const args = [inputs.kernel, inputs.recurrentKernel, inputs.bias, inputs.h0, inputs.c0, ...inputs.xs];
-    expectSameValueAndGrads(fused, reference, args, LSTM_NAMES);
+  // 'auto': the lstm-kernels addon's BpttLstmGates and BpttLstmGatesGrad where it is built; 'off': the composed
+  // forward and LSTMBlockCellGrad backward.
+  const GATE_CASES = CASES.flatMap((c) => (['auto', 'off'] as const).map((stepKernels) => ({ ...c, stepKernels })));
+
+  test.each(GATE_CASES)('lstmGates on the tensorflow backend matches nn.LSTMCell (carried state: $carried, step kernels: $stepKernels)', ({ carried, stepKernels }) => {
+    setLstmStepKernels(stepKernels);
+    try {
+      const inputs = lstmInputs(carried);
+      const fused = unrolledLstmLoss(inputs, (x, h, c, W_ih, W_hh, b) => lstmGates(tf.add(tf.matMul(x, W_ih), b), tf.matMul(h, W_hh), c));
+      const reference = unrolledLstmLoss(inputs, referenceLstmStep);
+      const args = [inputs.kernel, inputs.recurrentKernel, inputs.bias, inputs.h0, inputs.c0, ...inputs.xs];
+      expectSameValueAndGrads(fused, reference, args, LSTM_NAMES);
+    } finally {
+      setLstmStepKernels('auto');
+    }
   });
 
   test.each(CASES)('nativeLstmSequence (BlockLSTMV2) matches nn.LSTM unrolled (carried state: $carried)', ({ carried }) => {

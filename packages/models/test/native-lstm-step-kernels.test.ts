@@ -1,8 +1,9 @@
 /**
  * The lstm-kernels addon's TensorFlow ops (packages/models/native/lstm-kernels, src/native/lstm-step-kernels.ts):
  * BpttLstmCell against the gate math composed from TensorFlow's own ops and the padding carry of
- * nn/run-sequence.ts, BpttLstmCellGrad against LSTMBlockCellGrad with the same carry, the accuracy of its own
- * sigmoid and tanh against float64, and its shape errors. graphLstmSequence with and without these kernels is
+ * nn/run-sequence.ts, BpttLstmCellGrad against LSTMBlockCellGrad with the same carry, BpttLstmGates(Grad) against
+ * the cpu backend's kernel and as the fused gate op's one kernel each way, the accuracy of the addon's own sigmoid
+ * and tanh against float64, and its shape errors. graphLstmSequence with and without these kernels is
  * tested against the unrolled reference in native-graph-lstm.test.ts. Skipped, with the reason, where tfjs-node
  * does not load or the addon is not built (`npm run native:install` builds it; CI does).
  */
@@ -11,7 +12,16 @@ import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { fusedLstmStep, fusedLstmStepGrad, lstmStepKernels, setLstmStepKernels, tryLoadNativeTensorflow } from '../src/native/index.ts';
+import { LSTM_GATES, LSTM_GATES_GRAD, lstmGates, lstmGatesBackward, lstmGatesForward } from '../src/fused/lstm-gates.ts';
+import {
+  fusedLstmStep,
+  fusedLstmStepGrad,
+  lstmStepKernels,
+  nativeKernelBackend,
+  setLstmStepKernels,
+  traceNativeFunction,
+  tryLoadNativeTensorflow,
+} from '../src/native/index.ts';
 import { lstmBlockCellGrad } from '../src/native/lstm-block.ts';
 import { carryThroughPadding } from '../src/nn/run-sequence.ts';
 import { maxAbsDiff, randomTensor } from './recurrent-reference.ts';
@@ -116,6 +126,59 @@ describe.skipIf(!status.available)('lstm step kernels (lstm-kernels addon)', () 
       expect(row(got.dicfo, 1, 4 * H).every((v) => v === 0)).toBe(true); // +0 or -0
       expect(row(got.dcPrev, 1)).toEqual(row(dc, 1));
       expect(row(got.dhRest, 1)).toEqual(row(dh, 1));
+    });
+
+    test('BpttLstmGates and BpttLstmGatesGrad (the fused gate op\'s tensorflow kernels) equal the cpu kernel\'s float64 math', () => {
+      const xProj = randomTensor('step-kernels.xp', [B, 4 * H], 3) as tf.Tensor2D;
+      const hProj = randomTensor('step-kernels.hp', [B, 4 * H], 3) as tf.Tensor2D;
+      const c = randomTensor('step-kernels.c', [B, H], 2) as tf.Tensor2D;
+      const [h, cNew, saved] = tf.engine().runKernel(LSTM_GATES, { xProj, hProj, c }) as tf.Tensor2D[];
+      const want = { h: new Float32Array(B * H), c: new Float32Array(B * H), saved: new Float32Array(B * 5 * H) };
+      lstmGatesForward(B, H, xProj.dataSync() as Float32Array, hProj.dataSync() as Float32Array, c.dataSync() as Float32Array, want.h, want.c, want.saved);
+      expect(maxAbsDiff(h!, tf.tensor2d(want.h, [B, H]))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(cNew!, tf.tensor2d(want.c, [B, H]))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(saved!, tf.tensor2d(want.saved, [B, 5 * H]))).toBeLessThan(1e-6);
+      const dh = randomTensor('step-kernels.gdh', [B, H], 1) as tf.Tensor2D;
+      const dcNew = randomTensor('step-kernels.gdc', [B, H], 1) as tf.Tensor2D;
+      const [dz, dc] = tf.engine().runKernel(LSTM_GATES_GRAD, { saved: saved!, c, dh, dcNew }) as tf.Tensor2D[];
+      const wantGrad = { dz: new Float32Array(B * 4 * H), dc: new Float32Array(B * H) };
+      lstmGatesBackward(B, H, saved!.dataSync() as Float32Array, c.dataSync() as Float32Array, dh.dataSync() as Float32Array, dcNew.dataSync() as Float32Array, wantGrad.dz, wantGrad.dc);
+      expect(maxAbsDiff(dz!, tf.tensor2d(wantGrad.dz, [B, 4 * H]))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(dc!, tf.tensor2d(wantGrad.dc, [B, H]))).toBeLessThan(1e-6);
+    });
+
+    test('a step of the step-by-step recurrence runs as one kernel each way (traced: BpttLstmGates, BpttLstmGatesGrad)', () => {
+      const ops = (choice: 'auto' | 'off'): Map<string, number> => {
+        setLstmStepKernels(choice);
+        try {
+          const xProj = randomTensor('step-kernels.txp', [B, 4 * H]);
+          const h = randomTensor('step-kernels.th', [B, H]);
+          const c = randomTensor('step-kernels.tc', [B, H]);
+          const U = randomTensor('step-kernels.tu', [H, 4 * H]);
+          const { trace } = traceNativeFunction(nativeKernelBackend('test'), [xProj, h, c, U], () => {
+            const { value, grads } = tf.valueAndGrads((hIn: tf.Tensor, cIn: tf.Tensor) => {
+              const next = lstmGates(xProj as tf.Tensor2D, tf.matMul(hIn, U) as tf.Tensor2D, cIn as tf.Tensor2D);
+              return tf.add(tf.sum(next.h), tf.sum(next.c)) as tf.Scalar;
+            })([h, c]);
+            return [value, ...grads];
+          });
+          if (!trace.ok) throw new Error(`not traced: ${trace.reason}`);
+          const counts = new Map<string, number>();
+          for (const node of trace.graph.nodes) counts.set(node.op, (counts.get(node.op) ?? 0) + 1);
+          return counts;
+        } finally {
+          setLstmStepKernels('auto');
+        }
+      };
+      const fused = ops('auto');
+      expect(fused.get('BpttLstmGates')).toBe(1);
+      expect(fused.get('BpttLstmGatesGrad')).toBe(1);
+      expect(fused.get('Sigmoid')).toBeUndefined();
+      expect(fused.get('LSTMBlockCellGrad')).toBeUndefined();
+      const composed = ops('off');
+      expect(composed.get('BpttLstmGates')).toBeUndefined();
+      expect(composed.get('Sigmoid')).toBe(3);
+      expect(composed.get('LSTMBlockCellGrad')).toBe(1);
     });
 
     test('a wrongly shaped input is refused with the op, the input and the shape it needs', () => {

@@ -11,10 +11,15 @@
  *     dh_total = dh + dy; with dh_c = m dh_total and dc_c = m dc, the gradient LSTMBlockCellGrad computes
  *     (dicfo [B, 4H] in (i, ci, f, o) order, and dc_c f), plus what padding carries past the step:
  *     dc_prev = dc_c f + (dc - dc_c) and dh_rest = dh_total - dh_c (the caller adds dicfo Uᵀ to it).
+ *   BpttLstmGates(x_proj, h_proj, c) -> (h, c_new, saved) and BpttLstmGatesGrad(saved, c, dh, dc_new) -> (dz, dc):
+ *     the same step in PyTorch's gate order (i, f, g, o) with the activations kept as [i, f, g, o, tanh c'], the
+ *     contract of @bptt/models' fused gate kernel (src/fused/lstm-gates.ts), which the step-by-step recurrence
+ *     (sampling decoders, attention, dropout on h, the dL/dh_t probes) runs eagerly or in a graph.
  *
  * Why: in a TensorFlow graph each kernel pays the executor's fixed cost (scheduling, output allocation) of several
  * microseconds, more than the arithmetic of a [64, 128] gate op; the recurrence is a chain of such steps, so that
- * cost adds up on the critical path (docs/native-tensorflow.md, "Fused step kernels").
+ * cost adds up on the critical path (docs/native-tensorflow.md, "Fused step kernels"). Run op by op from
+ * JavaScript, each kernel costs ~20 us of dispatch.
  *
  * Numerics: sigmoid and tanh come from one exp, a Cephes-style polynomial (about 1 ulp) written in plain float
  * arithmetic, so the loops vectorise; built with -ffp-contract=off, every ISA variant (target_clones) rounds the
@@ -134,25 +139,51 @@ static inline float tanh_approx(float x) {
 #define VECTOR_CLONES
 #endif
 
-/* One batch row of BpttLstmCell. */
+/* One LSTM step from its gate pre-activations (any gate order: the callers pick the columns). */
+typedef struct {
+  float i, f, g, o, c, tc;
+} StepValues;
+
+static inline StepValues lstm_step(float zi, float zf, float zg, float zo, float c_prev) {
+  StepValues v;
+  v.i = sigmoid_approx(zi);
+  v.f = sigmoid_approx(zf);
+  v.g = tanh_approx(zg);
+  v.o = sigmoid_approx(zo);
+  v.c = v.f * c_prev + v.i * v.g;
+  v.tc = tanh_approx(v.c);
+  return v;
+}
+
+/* Its gradient, the math of LSTMBlockCellGrad without peepholes: dz per gate and dc_prev. */
+typedef struct {
+  float di, df, dg, d_o, dc_prev;
+} StepGrads;
+
+static inline StepGrads lstm_step_grad(float i, float f, float g, float o, float tc, float c_prev, float dh, float dc) {
+  StepGrads d;
+  const float dcs = (1.0f - tc * tc) * (dh * o) + dc;
+  d.di = i * (1.0f - i) * (dcs * g);
+  d.df = f * (1.0f - f) * (dcs * c_prev);
+  d.dg = (1.0f - g * g) * (dcs * i);
+  d.d_o = o * (1.0f - o) * (dh * tc);
+  d.dc_prev = dcs * f;
+  return d;
+}
+
+/* One batch row of BpttLstmCell: TensorFlow's gate order (i, ci, f, o), then the padding carry. */
 VECTOR_CLONES static void cell_row(int H, float m, const float *restrict xw, const float *restrict hu, const float *restrict cp,
                                    const float *restrict hp, float *restrict i_out, float *restrict ci_out, float *restrict f_out,
                                    float *restrict o_out, float *restrict co_out, float *restrict c_out, float *restrict h_out) {
   for (int j = 0; j < H; j++) {
-    const float i = sigmoid_approx(xw[j] + hu[j]);
-    const float ci = tanh_approx(xw[H + j] + hu[H + j]);
-    const float f = sigmoid_approx(xw[2 * H + j] + hu[2 * H + j]);
-    const float o = sigmoid_approx(xw[3 * H + j] + hu[3 * H + j]);
-    const float c = f * cp[j] + i * ci;
-    const float co = tanh_approx(c);
-    const float h = o * co;
-    i_out[j] = i;
-    ci_out[j] = ci;
-    f_out[j] = f;
-    o_out[j] = o;
-    co_out[j] = co;
-    c_out[j] = c;
-    h_out[j] = h;
+    const StepValues v = lstm_step(xw[j] + hu[j], xw[2 * H + j] + hu[2 * H + j], xw[H + j] + hu[H + j], xw[3 * H + j] + hu[3 * H + j], cp[j]);
+    i_out[j] = v.i;
+    ci_out[j] = v.g;
+    f_out[j] = v.f;
+    o_out[j] = v.o;
+    co_out[j] = v.tc;
+    c_out[j] = v.c;
+    h_out[j] = v.o * v.tc;
   }
   /* The carry of nn/run-sequence.ts, exact at m = 1 and m = 0 (the only values padding uses). */
   if (m == 1.0f) return;
@@ -162,7 +193,7 @@ VECTOR_CLONES static void cell_row(int H, float m, const float *restrict xw, con
   }
 }
 
-/* One batch row of BpttLstmCellGrad; the same math as LSTMBlockCellGrad without peepholes. */
+/* One batch row of BpttLstmCellGrad: dicfo in (i, ci, f, o) order, with the padding carry. */
 VECTOR_CLONES static void cell_grad_row(int H, float m, const float *restrict i_in, const float *restrict ci_in, const float *restrict f_in,
                                         const float *restrict o_in, const float *restrict co_in, const float *restrict cp,
                                         const float *restrict dh_in, const float *restrict dy, const float *restrict dc_in,
@@ -171,15 +202,41 @@ VECTOR_CLONES static void cell_grad_row(int H, float m, const float *restrict i_
     const float dh_total = dh_in[j] + dy[j];
     const float dh = m * dh_total;
     const float dc_cell = m * dc_in[j];
-    const float i = i_in[j], ci = ci_in[j], f = f_in[j], o = o_in[j], co = co_in[j];
-    const float d_o = o * (1.0f - o) * (dh * co);
-    const float dcs = (1.0f - co * co) * (dh * o) + dc_cell;
-    dicfo[j] = i * (1.0f - i) * (dcs * ci);
-    dicfo[H + j] = (1.0f - ci * ci) * (dcs * i);
-    dicfo[2 * H + j] = f * (1.0f - f) * (dcs * cp[j]);
-    dicfo[3 * H + j] = d_o;
-    dc_prev[j] = dcs * f + (dc_in[j] - dc_cell);
+    const StepGrads d = lstm_step_grad(i_in[j], f_in[j], ci_in[j], o_in[j], co_in[j], cp[j], dh, dc_cell);
+    dicfo[j] = d.di;
+    dicfo[H + j] = d.dg;
+    dicfo[2 * H + j] = d.df;
+    dicfo[3 * H + j] = d.d_o;
+    dc_prev[j] = d.dc_prev + (dc_in[j] - dc_cell);
     dh_rest[j] = dh_total - dh;
+  }
+}
+
+/* One batch row of BpttLstmGates: PyTorch's gate order (i, f, g, o), the activations kept as [i, f, g, o, tanh c']. */
+VECTOR_CLONES static void gates_row(int H, const float *restrict xp, const float *restrict hp, const float *restrict cp, float *restrict h_out,
+                                    float *restrict c_out, float *restrict saved) {
+  for (int j = 0; j < H; j++) {
+    const StepValues v = lstm_step(xp[j] + hp[j], xp[H + j] + hp[H + j], xp[2 * H + j] + hp[2 * H + j], xp[3 * H + j] + hp[3 * H + j], cp[j]);
+    saved[j] = v.i;
+    saved[H + j] = v.f;
+    saved[2 * H + j] = v.g;
+    saved[3 * H + j] = v.o;
+    saved[4 * H + j] = v.tc;
+    c_out[j] = v.c;
+    h_out[j] = v.o * v.tc;
+  }
+}
+
+/* One batch row of BpttLstmGatesGrad: dz in (i, f, g, o) order and dc_prev, from the kept activations. */
+VECTOR_CLONES static void gates_grad_row(int H, const float *restrict saved, const float *restrict cp, const float *restrict dh,
+                                         const float *restrict dc_new, float *restrict dz, float *restrict dc_prev) {
+  for (int j = 0; j < H; j++) {
+    const StepGrads d = lstm_step_grad(saved[j], saved[H + j], saved[2 * H + j], saved[3 * H + j], saved[4 * H + j], cp[j], dh[j], dc_new[j]);
+    dz[j] = d.di;
+    dz[H + j] = d.df;
+    dz[2 * H + j] = d.dg;
+    dz[3 * H + j] = d.d_o;
+    dc_prev[j] = d.dc_prev;
   }
 }
 
@@ -219,7 +276,7 @@ static int read_inputs(KernelCall *call, const char *op, int count, const int *w
     }
     call->input_count = k + 1;
   }
-  /* Input 2 of BpttLstmCell and every [B, H] input of the gradient give H; widths[0] is 4 for the cell. */
+  /* H is input 0's width over its multiple (4 for [B, 4H], 5 for the kept activations [B, 5H], 1 for [B, H]). */
   const TF_Tensor *first = call->inputs[0];
   if (tf.NumDims(first) != 2) {
     snprintf(message, sizeof message, "%s: input 0 must be rank 2, got rank %d", op, tf.NumDims(first));
@@ -305,6 +362,41 @@ static void compute_cell_grad(void *kernel, TF_OpKernelContext *context) {
   finish(&call, held, 3);
 }
 
+static void compute_gates(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  KernelCall call = {.context = context, .status = tf.NewStatus()};
+  TF_Tensor *held[3] = {NULL};
+  static const int widths[3] = {4, 4, 1};
+  if (read_inputs(&call, "BpttLstmGates", 3, widths)) {
+    float *h = output(&call, 0, call.H, &held[0]);
+    float *c = h == NULL ? NULL : output(&call, 1, call.H, &held[1]);
+    float *saved = c == NULL ? NULL : output(&call, 2, 5 * call.H, &held[2]);
+    if (saved != NULL) {
+      const int64_t B = call.B, H = call.H;
+      const float *xp = input_data(&call, 0), *hp = input_data(&call, 1), *cp = input_data(&call, 2);
+      for (int64_t b = 0; b < B; b++) gates_row((int)H, xp + 4 * b * H, hp + 4 * b * H, cp + b * H, h + b * H, c + b * H, saved + 5 * b * H);
+    }
+  }
+  finish(&call, held, 3);
+}
+
+static void compute_gates_grad(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  KernelCall call = {.context = context, .status = tf.NewStatus()};
+  TF_Tensor *held[2] = {NULL};
+  static const int widths[4] = {5, 1, 1, 1};
+  if (read_inputs(&call, "BpttLstmGatesGrad", 4, widths)) {
+    float *dz = output(&call, 0, 4 * call.H, &held[0]);
+    float *dc = dz == NULL ? NULL : output(&call, 1, call.H, &held[1]);
+    if (dc != NULL) {
+      const int64_t B = call.B, H = call.H;
+      const float *saved = input_data(&call, 0), *cp = input_data(&call, 1), *dh = input_data(&call, 2), *dc_new = input_data(&call, 3);
+      for (int64_t b = 0; b < B; b++) gates_grad_row((int)H, saved + 5 * b * H, cp + b * H, dh + b * H, dc_new + b * H, dz + 4 * b * H, dc + b * H);
+    }
+  }
+  finish(&call, held, 2);
+}
+
 /* ---- Registration. */
 
 static void unknown_shapes(TF_ShapeInferenceContext *context, TF_Status *status) { tf.ShapeInferenceContextSetUnknownShape(context, status); }
@@ -372,11 +464,18 @@ static napi_value Register(napi_env env, napi_callback_info info) {
       static const char *const grad_inputs[] = {"i: float", "ci: float", "f: float", "o: float", "co: float",
                                                 "c_prev: float", "dh: float", "dy: float", "dc: float", "mask: float"};
       static const char *const grad_outputs[] = {"dicfo: float", "dc_prev: float", "dh_rest: float"};
+      static const char *const gates_inputs[] = {"x_proj: float", "h_proj: float", "c: float"};
+      static const char *const gates_outputs[] = {"h: float", "c_new: float", "saved: float"};
+      static const char *const gates_grad_inputs[] = {"saved: float", "c: float", "dh: float", "dc_new: float"};
+      static const char *const gates_grad_outputs[] = {"dz: float", "dc: float"};
       char error[400];
       const char *failure = register_op("BpttLstmCell", cell_inputs, 5, cell_outputs, 7, compute_cell, error, sizeof error);
       if (failure == NULL) failure = register_op("BpttLstmCellGrad", grad_inputs, 10, grad_outputs, 3, compute_cell_grad, error, sizeof error);
+      if (failure == NULL) failure = register_op("BpttLstmGates", gates_inputs, 3, gates_outputs, 3, compute_gates, error, sizeof error);
+      if (failure == NULL)
+        failure = register_op("BpttLstmGatesGrad", gates_grad_inputs, 4, gates_grad_outputs, 2, compute_gates_grad, error, sizeof error);
       registered = failure == NULL;
-      snprintf(detail, sizeof detail, "%s", registered ? "BpttLstmCell and BpttLstmCellGrad registered" : failure);
+      snprintf(detail, sizeof detail, "%s", registered ? "BpttLstmCell, BpttLstmCellGrad, BpttLstmGates and BpttLstmGatesGrad registered" : failure);
     }
   }
   return result_object(env, registered, detail);

@@ -149,7 +149,7 @@ export function lstmGatesBackward(
   }
 }
 
-function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo } {
+export function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo } {
   const { xProj, hProj, c } = inputs as { xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo };
   if (c.shape.length !== 2) throw new Error(`${LSTM_GATES}: c must have rank 2, got shape [${c.shape.join(', ')}]`);
   const [B, H] = c.shape as [number, number];
@@ -161,8 +161,11 @@ function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number;
   return { B, H, xProj, hProj, c };
 }
 
-/** The same math in tfjs ops: the kernel for every backend without addressable memory (tensorflow, webgl). */
-function compositeForward(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor[] {
+/**
+ * The same math in tfjs ops: the kernel for every backend without addressable memory (webgl; tensorflow where the
+ * lstm-kernels addon is not built, native/lstm-step-kernels.ts).
+ */
+export function lstmGatesComposite(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor[] {
   return tf.tidy(() => {
     const [zi, zf, zg, zo] = tf.split(tf.add(xProj, hProj), 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const i = tf.sigmoid(zi);
@@ -242,7 +245,7 @@ for (const backendName of COMPOSITE_BACKENDS) {
     backendName,
     kernelFunc: ({ inputs }) => {
       const { xProj, hProj, c } = checkForwardInputs(inputs);
-      return compositeForward(xProj as tf.Tensor2D, hProj as tf.Tensor2D, c as tf.Tensor2D);
+      return lstmGatesComposite(xProj as tf.Tensor2D, hProj as tf.Tensor2D, c as tf.Tensor2D);
     },
   });
   registerKernelOnce({

@@ -17,7 +17,6 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
-import { LSTM_GATES_GRAD } from '../fused/lstm-gates.ts';
 import { registerGradientOnce, registerKernelOnce } from '../fused/register.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 import { registerGraphConstant } from './graph/trace.ts';
@@ -317,10 +316,10 @@ export function lstmBlockCellGrad(gates: LstmBlockGates, cPrev: tf.Tensor2D, dcN
 /**
  * The fused gate kernel's gradient (LSTM_GATES_GRAD, fused/lstm-gates.ts) on the native backend as TensorFlow's
  * LSTMBlockCellGrad: one kernel instead of the ~25 composed ops, plus a split of the saved activations and the
- * reorder of its gate gradients from TF's (i, ci, f, o) to our (i, f, g, o). Replaces the composite registered for
- * `tensorflow` by fused/lstm-gates.ts; the forward stays composed (no TF op takes precomputed gate inputs).
+ * reorder of its gate gradients from TF's (i, ci, f, o) to our (i, f, g, o). lstm-step-kernels.ts registers it for
+ * `tensorflow` where the lstm-kernels addon's one-kernel gradient is not available.
  */
-function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>): tf.Tensor[] {
+export function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>): tf.Tensor[] {
   const { saved, c, dh, dcNew } = inputs;
   return tf.tidy(() => {
     const [i, f, g, o, tc] = tf.split(saved, 5, 1) as tf.Tensor2D[];
@@ -329,10 +328,3 @@ function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.T
     return [tf.concat([di!, df!, dci!, dout!], 1), dcPrev];
   });
 }
-
-if (tf.getKernel(LSTM_GATES_GRAD, NATIVE_BACKEND_NAME) != null) tf.unregisterKernel(LSTM_GATES_GRAD, NATIVE_BACKEND_NAME);
-registerKernelOnce({
-  kernelName: LSTM_GATES_GRAD,
-  backendName: NATIVE_BACKEND_NAME,
-  kernelFunc: ({ inputs }) => lstmGatesGradNative(inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>),
-});

@@ -1,10 +1,15 @@
 /**
- * One LSTM time step as one TensorFlow kernel forward and one backward: the ops BpttLstmCell and BpttLstmCellGrad
- * that the lstm-kernels addon (packages/models/native/lstm-kernels, built by `npm run native:install`) registers
- * into the libtensorflow tfjs-node loaded. graphLstmSequence uses them when they are there; the math is in the
- * addon's comment. A traced training step then has 2 kernels per time step forward instead of ~17 (gate split,
- * nonlinearities, cell update, padding carry) and 3 backward instead of ~9, and in a TensorFlow graph every kernel
- * costs the executor's fixed few microseconds on the recurrence's critical path.
+ * One LSTM time step as one TensorFlow kernel forward and one backward: the ops that the lstm-kernels addon
+ * (packages/models/native/lstm-kernels, built by `npm run native:install`) registers into the libtensorflow
+ * tfjs-node loaded; the math is in the addon's comment.
+ *
+ * - BpttLstmCell / BpttLstmCellGrad (TensorFlow's gate order, padding carry inside): graphLstmSequence's steps.
+ *   A traced training step then has 2 kernels per time step forward instead of ~17 (gate split, nonlinearities,
+ *   cell update, padding carry) and 3 backward instead of ~9; in a TensorFlow graph every kernel costs the
+ *   executor's fixed few microseconds on the recurrence's critical path.
+ * - BpttLstmGates / BpttLstmGatesGrad (PyTorch's gate order): the `tensorflow` kernels of the fused gate op
+ *   (fused/lstm-gates.ts) that the step-by-step recurrence runs (sampling decoders, attention, dropout on h, probes),
+ *   op by op or in a graph: 1 kernel each way instead of ~10 forward and LSTMBlockCellGrad with 3 more backward.
  *
  * Optional like the page-release addon: not built, not Linux, or a libtensorflow without the kernel C API, and
  * graphLstmSequence composes the step from TensorFlow's own ops as before, with the reason recorded.
@@ -14,9 +19,11 @@
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import { envChoice } from '../env-choice.ts';
+import { checkForwardInputs, LSTM_GATES, LSTM_GATES_GRAD, lstmGatesComposite } from '../fused/lstm-gates.ts';
+import { registerKernelOnce } from '../fused/register.ts';
 import { nativeKernelBackend } from './execute.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
-import type { LstmBlockGates } from './lstm-block.ts';
+import { lstmGatesGradNative, type LstmBlockGates } from './lstm-block.ts';
 
 export const LSTM_STEP_KERNELS_VARIABLE = 'BPTT_NATIVE_LSTM_KERNELS';
 export const LSTM_STEP_KERNELS_CHOICES = ['auto', 'off'] as const;
@@ -115,3 +122,28 @@ export function fusedLstmStepGrad(
   const [dicfo, dcPrev, dhRest] = backend.executeMultipleOutputs('BpttLstmCellGrad', [], [i, ci, f, o, co, cPrev, dh, dy, dc, mask], 3) as tf.Tensor2D[];
   return { dicfo: dicfo!, dcPrev: dcPrev!, dhRest: dhRest! };
 }
+
+// The fused gate op's `tensorflow` kernels, replacing the composites fused/lstm-gates.ts registers there: the
+// addon's one-kernel versions where registered, else the composed forward and LSTMBlockCellGrad (decided per call,
+// as BPTT_NATIVE_LSTM_KERNELS and the addon are known only once the backend has loaded).
+for (const kernelName of [LSTM_GATES, LSTM_GATES_GRAD]) {
+  if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) != null) tf.unregisterKernel(kernelName, NATIVE_BACKEND_NAME);
+}
+registerKernelOnce({
+  kernelName: LSTM_GATES,
+  backendName: NATIVE_BACKEND_NAME,
+  kernelFunc: ({ inputs }) => {
+    const { xProj, hProj, c } = checkForwardInputs(inputs);
+    if (!lstmStepKernels().available) return lstmGatesComposite(xProj as tf.Tensor2D, hProj as tf.Tensor2D, c as tf.Tensor2D);
+    return nativeKernelBackend('BpttLstmGates').executeMultipleOutputs('BpttLstmGates', [], [xProj, hProj, c], 3);
+  },
+});
+registerKernelOnce({
+  kernelName: LSTM_GATES_GRAD,
+  backendName: NATIVE_BACKEND_NAME,
+  kernelFunc: ({ inputs }) => {
+    const { saved, c, dh, dcNew } = inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>;
+    if (!lstmStepKernels().available) return lstmGatesGradNative({ saved, c, dh, dcNew });
+    return nativeKernelBackend('BpttLstmGatesGrad').executeMultipleOutputs('BpttLstmGatesGrad', [], [saved, c, dh, dcNew], 2);
+  },
+});
