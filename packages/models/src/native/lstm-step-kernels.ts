@@ -12,7 +12,7 @@
  *   op by op or in a graph: 1 kernel each way instead of ~10 forward and LSTMBlockCellGrad with 3 more backward.
  *
  * Optional like the page-release addon: not built, not Linux, or a libtensorflow without the kernel C API, and
- * graphLstmSequence composes the step from TensorFlow's own ops as before, with the reason recorded.
+ * both users compose the step from TensorFlow's own ops as before, with the reason recorded.
  * `BPTT_NATIVE_LSTM_KERNELS=off` chooses that path (results differ in the last bits: the addon's sigmoid and tanh
  * are its own, accurate to about 1e-7, and hashed into the pipelines' training stages).
  */
@@ -74,7 +74,7 @@ export function setLstmStepKernels(next: LstmStepKernelsChoice): void {
   choice = next;
 }
 
-/** Whether graphLstmSequence runs its steps on the addon's kernels here (they need the `tensorflow` backend). */
+/** Whether LSTM time steps run on the addon's kernels here (they need the `tensorflow` backend). */
 export function lstmStepKernels(): LstmStepKernelsStatus {
   choice ??= lstmStepKernelsFromEnv();
   if (choice === 'off') return { available: false, detail: `skipped (${LSTM_STEP_KERNELS_VARIABLE}=off)` };
