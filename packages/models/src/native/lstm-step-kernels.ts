@@ -45,13 +45,18 @@ let registration: LstmStepKernelsStatus | undefined;
 function registerOnce(): LstmStepKernelsStatus {
   if (registration !== undefined) return registration;
   let addon: LstmKernelsAddon | undefined;
+  let loadError: string | undefined;
   try {
     addon = createRequire(import.meta.url)(ADDON) as LstmKernelsAddon;
-  } catch {
-    addon = undefined;
+  } catch (error) {
+    // Not built, or built but not loadable here (another architecture, a stale build): say which, so the fix is clear.
+    const notBuilt = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
+    loadError = notBuilt
+      ? 'the lstm-kernels addon is not built (`npm run native:install` builds it)'
+      : `the lstm-kernels addon does not load (${(error as Error).message.split('\n')[0]}); \`npm run native:addons\` rebuilds it`;
   }
   if (addon === undefined) {
-    registration = { available: false, detail: 'the lstm-kernels addon is not built (`npm run native:install` builds it)' };
+    registration = { available: false, detail: loadError ?? 'the lstm-kernels addon does not load' };
   } else {
     // The addon looks for the libtensorflow tfjs-node loaded; until then there is nothing to register into.
     if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
