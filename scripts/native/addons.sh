@@ -2,8 +2,9 @@
 # npm run native:addons: builds the project's own N-API addons for native TensorFlow, each in
 # packages/models/native/<name>:
 #   page-release  gives back the pages libtensorflow's loading leaves resident (docs/native-tensorflow.md, "Memory");
-#   lstm-kernels  registers the fused LSTM step ops BpttLstmCell and BpttLstmCellGrad into the libtensorflow that
-#                 tfjs-node loads (docs/native-tensorflow.md, "Fused step kernels").
+#   step-kernels  registers fused LSTM and GRU time-step ops (BpttLstmCell, BpttLstmGates, BpttGruGates and their
+#                 gradients) into the libtensorflow that tfjs-node loads (docs/native-tensorflow.md, "Fused step
+#                 kernels").
 # `native:install` runs it; on a machine where plain `npm ci` installed tfjs-node, run it by hand (or let the
 # Dockerfile do it).
 #
@@ -46,5 +47,5 @@ build() {
 }
 
 build page-release page_release
-build lstm-kernels lstm_kernels
+build step-kernels step_kernels
 exit 0

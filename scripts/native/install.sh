@@ -67,7 +67,7 @@ if [[ $mode == verify ]]; then
 fi
 if [[ $mode == uninstall ]]; then
   remove_from_node_modules
-  rm -rf "$REPO/packages/models/native/page-release/build" "$REPO/packages/models/native/lstm-kernels/build"
+  rm -rf "$REPO/packages/models/native/page-release/build" "$REPO/packages/models/native/step-kernels/build"
   log "removed the native backend from node_modules (the cache in $CACHE stays; delete it to free disk)"
   exit 0
 fi
@@ -77,7 +77,7 @@ exec 9>"$CACHE/.install.lock"
 flock -n 9 || die "another native:install is running (lock $CACHE/.install.lock)"
 
 # The project's addons: page-release gives back the ~130 MiB that loading libtensorflow_cc leaves resident;
-# lstm-kernels adds fused LSTM step ops, registered at run time (no TensorFlow header or library at build time).
+# step-kernels adds fused LSTM and GRU step ops, registered at run time (no TensorFlow header or library at build time).
 # Optional: each reports and carries on when it cannot build.
 bash "$REPO/scripts/native/addons.sh"
 

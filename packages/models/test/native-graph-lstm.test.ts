@@ -1,6 +1,6 @@
 /**
  * The LSTM layer that traced training steps use on native TensorFlow (src/native/lstm-graph-sequence.ts: per-step
- * forward, hand-written BPTT backward, its time steps on the lstm-kernels addon's kernels or composed from
+ * forward, hand-written BPTT backward, its time steps on the step-kernels addon's kernels or composed from
  * TensorFlow's ops) against the unrolled nn.LSTMCell reference with runSequence's padding semantics; and the routing
  * that puts it into traced graphs (nn/graph-lstm-run.ts). Skipped, with the reason, where tfjs-node does not load.
  */
@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { graphLstmSequence } from '../src/native/lstm-graph-sequence.ts';
-import { GraphFunctionCache, lstmStepKernels, nativeKernelBackend, setLstmStepKernels, traceNativeFunction, tryLoadNativeTensorflow } from '../src/native/index.ts';
+import { GraphFunctionCache, nativeStepKernels, nativeKernelBackend, setNativeStepKernels, traceNativeFunction, tryLoadNativeTensorflow } from '../src/native/index.ts';
 import { setFusedRecurrence } from '../src/nn/fusion-policy.ts';
 import { Seq2SeqModel } from '../src/seq2seq/model.ts';
 import { makeSeq2SeqBatch } from '../src/batch/seq2seq-batch.ts';
@@ -32,7 +32,7 @@ const DIRECTIONS = [
   { reverse: true, padded: false, carried: true },
   { reverse: true, padded: true, carried: false },
 ] as const;
-/** Each case on both step kernels: the lstm-kernels addon's (where built) and TensorFlow's composed ops. */
+/** Each case on both step kernels: the step-kernels addon's (where built) and TensorFlow's composed ops. */
 const CASES = DIRECTIONS.flatMap((c) => (['auto', 'off'] as const).map((stepKernels) => ({ ...c, stepKernels })));
 
 function stepMasks(padded: boolean): (tf.Tensor2D | undefined)[] | undefined {
@@ -61,10 +61,10 @@ describe.skipIf(!status.available)('graphLstmSequence (the LSTM layer of traced 
     expect(await tf.setBackend('tensorflow')).toBe(true);
   });
 
-  afterEach(() => setLstmStepKernels('auto'));
+  afterEach(() => setNativeStepKernels('auto'));
 
   test.each(CASES)('matches the unrolled nn.LSTMCell loop, values and every gradient (reverse: $reverse, padded: $padded, carried state: $carried, step kernels: $stepKernels)', ({ reverse, padded, carried, stepKernels }) => {
-    setLstmStepKernels(stepKernels);
+    setNativeStepKernels(stepKernels);
     const xs = Array.from({ length: T }, (_, t) => randomTensor(`graph-lstm.x${t}`, [B, I], 1) as tf.Tensor2D);
     const outputWeights = Array.from({ length: T }, (_, t) => randomTensor(`graph-lstm.r${t}`, [B, H], 1));
     const finalHWeight = randomTensor('graph-lstm.p', [B, H], 1);
@@ -169,13 +169,13 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
     // Encoder: 4 source steps (the longest source and EOS) x 2 directions; decoder: 4 steps (BOS + the longest target).
     const steps = 4 * 2 + 4;
     try {
-      const fused = lstmStepKernels().available;
+      const fused = nativeStepKernels().available;
       const graph = tracedOps();
-      // With the lstm-kernels addon, one BpttLstmCell and one BpttLstmCellGrad per step; without, LSTMBlockCellGrad.
+      // With the step-kernels addon, one BpttLstmCell and one BpttLstmCellGrad per step; without, LSTMBlockCellGrad.
       expect(graph.get('BpttLstmCell')).toBe(fused ? steps : undefined);
       expect(graph.get('BpttLstmCellGrad')).toBe(fused ? steps : undefined);
       expect(graph.get('LSTMBlockCellGrad')).toBe(fused ? undefined : steps);
-      setLstmStepKernels('off');
+      setNativeStepKernels('off');
       const composed = tracedOps();
       expect(composed.get('LSTMBlockCellGrad')).toBe(steps);
       expect(composed.get('BpttLstmCell')).toBeUndefined();
@@ -190,7 +190,7 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
       expect(loop.get('BatchMatMulV2')! - graph.get('BatchMatMulV2')!).toBe(steps);
     } finally {
       setFusedRecurrence('auto');
-      setLstmStepKernels('auto');
+      setNativeStepKernels('auto');
     }
   });
 });

@@ -16,7 +16,7 @@ import {
   nativeLstmSequence,
   prepareNativeGruCell,
   prepareNativeLstmCell,
-  setLstmStepKernels,
+  setNativeStepKernels,
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
 import { releaseFreedHeap } from '../src/native/load-pages.ts';
@@ -111,12 +111,12 @@ describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () =>
     expectSameValueAndGrads(fused, reference, args, LSTM_NAMES);
   });
 
-  // 'auto': the lstm-kernels addon's BpttLstmGates and BpttLstmGatesGrad where it is built; 'off': the composed
-  // forward and LSTMBlockCellGrad backward.
+  // 'auto': the step-kernels addon's kernels (BpttLstmGates, BpttGruGates and their gradients) where it is built;
+  // 'off': the composed ops (for the LSTM's gradient, LSTMBlockCellGrad).
   const GATE_CASES = CASES.flatMap((c) => (['auto', 'off'] as const).map((stepKernels) => ({ ...c, stepKernels })));
 
   test.each(GATE_CASES)('lstmGates on the tensorflow backend matches nn.LSTMCell (carried state: $carried, step kernels: $stepKernels)', ({ carried, stepKernels }) => {
-    setLstmStepKernels(stepKernels);
+    setNativeStepKernels(stepKernels);
     try {
       const inputs = lstmInputs(carried);
       const fused = unrolledLstmLoss(inputs, (x, h, c, W_ih, W_hh, b) => lstmGates(tf.add(tf.matMul(x, W_ih), b), tf.matMul(h, W_hh), c));
@@ -124,7 +124,7 @@ describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () =>
       const args = [inputs.kernel, inputs.recurrentKernel, inputs.bias, inputs.h0, inputs.c0, ...inputs.xs];
       expectSameValueAndGrads(fused, reference, args, LSTM_NAMES);
     } finally {
-      setLstmStepKernels('auto');
+      setNativeStepKernels('auto');
     }
   });
 
@@ -206,17 +206,22 @@ describe.skipIf(!status.available)('TensorFlow fused kernels (tfjs-node)', () =>
     expectSameValueAndGrads(fused, reference, args, names);
   });
 
-  test.each(CASES)('gruGates on the tensorflow backend matches nn.GRUCell (carried state: $carried)', ({ carried }) => {
-    const inputs = gruInputs(carried);
-    const fused = unrolledGruLoss(inputs, (x, h, [W_ih, W_hh, b_ih, b_hh]) =>
-      gruGates(tf.add(tf.matMul(x, W_ih as tf.Tensor2D), b_ih as tf.Tensor), tf.add(tf.matMul(h, W_hh as tf.Tensor2D), b_hh as tf.Tensor), h),
-    );
-    const reference = unrolledGruLoss(inputs, (x, h, [W_ih, W_hh, b_ih, b_hh]) =>
-      referenceGruStep(x, h, W_ih as tf.Tensor2D, W_hh as tf.Tensor2D, b_ih as tf.Tensor1D, b_hh as tf.Tensor1D),
-    );
-    const args = [inputs.h0, ...inputs.xs, inputs.kernel, inputs.recurrentKernel, inputs.bias, inputs.biasHh];
-    const names = ['h0', ...inputs.xs.map((_, t) => `x${t}`), 'W_ih', 'W_hh', 'b_ih', 'b_hh'];
-    expectSameValueAndGrads(fused, reference, args, names);
+  test.each(GATE_CASES)('gruGates on the tensorflow backend matches nn.GRUCell (carried state: $carried, step kernels: $stepKernels)', ({ carried, stepKernels }) => {
+    setNativeStepKernels(stepKernels);
+    try {
+      const inputs = gruInputs(carried);
+      const fused = unrolledGruLoss(inputs, (x, h, [W_ih, W_hh, b_ih, b_hh]) =>
+        gruGates(tf.add(tf.matMul(x, W_ih as tf.Tensor2D), b_ih as tf.Tensor), tf.add(tf.matMul(h, W_hh as tf.Tensor2D), b_hh as tf.Tensor), h),
+      );
+      const reference = unrolledGruLoss(inputs, (x, h, [W_ih, W_hh, b_ih, b_hh]) =>
+        referenceGruStep(x, h, W_ih as tf.Tensor2D, W_hh as tf.Tensor2D, b_ih as tf.Tensor1D, b_hh as tf.Tensor1D),
+      );
+      const args = [inputs.h0, ...inputs.xs, inputs.kernel, inputs.recurrentKernel, inputs.bias, inputs.biasHh];
+      const names = ['h0', ...inputs.xs.map((_, t) => `x${t}`), 'W_ih', 'W_hh', 'b_ih', 'b_hh'];
+      expectSameValueAndGrads(fused, reference, args, names);
+    } finally {
+      setNativeStepKernels('auto');
+    }
   });
 
   test('the fused native ops leak no tensors in a training step', () => {

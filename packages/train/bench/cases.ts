@@ -11,8 +11,8 @@ export type RecurrentPath = (typeof RECURRENT_PATHS)[number];
  * `product` is @bptt/models' Seq2SeqModel trained as shipped: on the native backend each step is one compiled
  * TensorFlow graph (BPTT_NATIVE_GRAPH=auto) whose recurrence runs step by step; elsewhere fused sequence kernels.
  * `product-eager` is the same with BPTT_NATIVE_GRAPH=off (native only: op by op, TensorFlow's BlockLSTMV2 for the
- * recurrence). `product-composed` is the product with BPTT_NATIVE_LSTM_KERNELS=off (native only: graph steps whose
- * LSTM time steps are composed from TensorFlow's own ops instead of the lstm-kernels addon's two kernels).
+ * recurrence). `product-composed` is the product with BPTT_NATIVE_STEP_KERNELS=off (native only: graph steps whose
+ * LSTM time steps are composed from TensorFlow's own ops instead of the step-kernels addon's two kernels).
  * `product-stepwise` is the product with BPTT_FUSED_RECURRENCE=off, the per-step path that sampling
  * decoders (p < 1) and additive attention run (on native still a graph for p = 1). The others are bench-seq2seq.ts.
  */

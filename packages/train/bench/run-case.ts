@@ -16,11 +16,11 @@ import {
   fusedRecurrenceFromEnv,
   makeSeq2SeqBatch,
   nativeGraphStepsFromEnv,
-  lstmStepKernelsFromEnv,
+  nativeStepKernelsFromEnv,
   Seq2SeqModel,
   setFusedRecurrence,
   setNativeGraphSteps,
-  setLstmStepKernels,
+  setNativeStepKernels,
   type BackendName,
   type Seq2SeqForwardOptions,
   type TrainableSeq2Seq,
@@ -76,7 +76,7 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
     const setting = {
       product: '',
       'product-eager': ', BPTT_NATIVE_GRAPH=off',
-      'product-composed': ', BPTT_NATIVE_LSTM_KERNELS=off',
+      'product-composed': ', BPTT_NATIVE_STEP_KERNELS=off',
       'product-stepwise': ', BPTT_FUSED_RECURRENCE=off',
     }[path];
     return { model, description: `${PRODUCT_MODEL}${setting}` };
@@ -88,7 +88,7 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
 function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
   switch (path) {
     case 'product':
-      // On native, a graph: the recurrence step by step, the lstm-kernels addon's step kernels (where built).
+      // On native, a graph: the recurrence step by step, the step-kernels addon's step kernels (where built).
       return { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'product-composed':
       // On native, a graph: the recurrence step by step, composed gate ops forward, LSTMBlockCellGrad backward.
@@ -258,7 +258,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // product-stepwise forces the per-step route; every other path runs as the user's environment says.
     setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
     setNativeGraphSteps(path === 'product-eager' ? 'off' : nativeGraphStepsFromEnv());
-    setLstmStepKernels(path === 'product-composed' ? 'off' : lstmStepKernelsFromEnv());
+    setNativeStepKernels(path === 'product-composed' ? 'off' : nativeStepKernelsFromEnv());
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

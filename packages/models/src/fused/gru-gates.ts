@@ -135,7 +135,7 @@ export function gruGatesBackward(
   }
 }
 
-function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; h: TensorInfo } {
+export function checkGruForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; h: TensorInfo } {
   const { xProj, hProj, h } = inputs as { xProj: TensorInfo; hProj: TensorInfo; h: TensorInfo };
   if (h.shape.length !== 2) throw new Error(`${GRU_GATES}: h must have rank 2, got shape [${h.shape.join(', ')}]`);
   const [B, H] = h.shape as [number, number];
@@ -147,7 +147,11 @@ function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number;
   return { B, H, xProj, hProj, h };
 }
 
-function compositeForward(xProj: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor[] {
+/**
+ * The same math in tfjs ops: the kernels for backends without addressable memory (webgl; tensorflow where the
+ * step-kernels addon is not built, native/step-kernels.ts).
+ */
+export function gruGatesComposite(xProj: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor[] {
   return tf.tidy(() => {
     const [xr, xz, xn] = tf.split(xProj, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const [hr, hz, hn] = tf.split(hProj, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
@@ -159,7 +163,7 @@ function compositeForward(xProj: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2D
   });
 }
 
-function compositeBackward(gates: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2D, dhNew: tf.Tensor2D): tf.Tensor[] {
+export function gruGatesGradComposite(gates: tf.Tensor2D, hProj: tf.Tensor2D, h: tf.Tensor2D, dhNew: tf.Tensor2D): tf.Tensor[] {
   return tf.tidy(() => {
     const [r, z, n] = tf.split(gates, 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
     const hn = tf.slice(hProj, [0, 2 * (h.shape[1] as number)], [-1, -1]);
@@ -174,7 +178,7 @@ registerKernelOnce({
   kernelName: GRU_GATES,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
-    const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
+    const { B, H, xProj, hProj, h } = checkGruForwardInputs(inputs);
     const simd = stepSimdKernels(backend as KernelBackend, H);
     if (simd === undefined) return gruGatesForwardWasm(backend as KernelBackend, xProj, hProj, h, B, H);
     expectFloat32(GRU_GATES, [xProj, hProj, h]);
@@ -189,7 +193,7 @@ registerKernelOnce({
   kernelName: GRU_GATES,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend }) => {
-    const { B, H, xProj, hProj, h } = checkForwardInputs(inputs);
+    const { B, H, xProj, hProj, h } = checkGruForwardInputs(inputs);
     return runOnBackendMemory(GRU_GATES, 'cpu', backend as KernelBackend, [xProj, hProj, h], [[B, H], [B, 3 * H]], (ins, outs) =>
       gruGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array])),
     );
@@ -223,8 +227,8 @@ for (const backendName of COMPOSITE_BACKENDS) {
     kernelName: GRU_GATES,
     backendName,
     kernelFunc: ({ inputs }) => {
-      const { xProj, hProj, h } = checkForwardInputs(inputs);
-      return compositeForward(xProj as tf.Tensor2D, hProj as tf.Tensor2D, h as tf.Tensor2D);
+      const { xProj, hProj, h } = checkGruForwardInputs(inputs);
+      return gruGatesComposite(xProj as tf.Tensor2D, hProj as tf.Tensor2D, h as tf.Tensor2D);
     },
   });
   registerKernelOnce({
@@ -232,7 +236,7 @@ for (const backendName of COMPOSITE_BACKENDS) {
     backendName,
     kernelFunc: ({ inputs }) => {
       const { gates, hProj, h, dhNew } = inputs as Record<'gates' | 'hProj' | 'h' | 'dhNew', tf.Tensor2D>;
-      return compositeBackward(gates, hProj, h, dhNew);
+      return gruGatesGradComposite(gates, hProj, h, dhNew);
     },
   });
 }

@@ -163,7 +163,7 @@ export function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: 
 
 /**
  * The same math in tfjs ops: the kernel for every backend without addressable memory (webgl; tensorflow where the
- * lstm-kernels addon is not built, native/lstm-step-kernels.ts).
+ * step-kernels addon is not built, native/step-kernels.ts).
  */
 export function lstmGatesComposite(xProj: tf.Tensor2D, hProj: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor[] {
   return tf.tidy(() => {

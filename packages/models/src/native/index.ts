@@ -16,10 +16,10 @@ export { NATIVE_KERNEL_FIXES } from './kernel-fixes.ts';
 export {
   fusedLstmStep,
   fusedLstmStepGrad,
-  lstmStepKernels,
-  lstmStepKernelsFromEnv,
-  setLstmStepKernels,
-  LSTM_STEP_KERNELS_VARIABLE,
-  type LstmStepKernelsChoice,
-  type LstmStepKernelsStatus,
-} from './lstm-step-kernels.ts';
+  nativeStepKernels,
+  nativeStepKernelsFromEnv,
+  setNativeStepKernels,
+  NATIVE_STEP_KERNELS_VARIABLE,
+  type NativeStepKernelsChoice,
+  type NativeStepKernelsStatus,
+} from './step-kernels.ts';

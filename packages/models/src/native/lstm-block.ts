@@ -316,8 +316,8 @@ export function lstmBlockCellGrad(gates: LstmBlockGates, cPrev: tf.Tensor2D, dcN
 /**
  * The fused gate kernel's gradient (LSTM_GATES_GRAD, fused/lstm-gates.ts) on the native backend as TensorFlow's
  * LSTMBlockCellGrad: one kernel instead of the ~25 composed ops, plus a split of the saved activations and the
- * reorder of its gate gradients from TF's (i, ci, f, o) to our (i, f, g, o). lstm-step-kernels.ts registers it for
- * `tensorflow` where the lstm-kernels addon's one-kernel gradient is not available.
+ * reorder of its gate gradients from TF's (i, ci, f, o) to our (i, f, g, o). step-kernels.ts registers it for
+ * `tensorflow` where the step-kernels addon's one-kernel gradient is not available.
  */
 export function lstmGatesGradNative(inputs: Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>): tf.Tensor[] {
   const { saved, c, dh, dcNew } = inputs;

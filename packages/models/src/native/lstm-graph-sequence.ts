@@ -9,7 +9,7 @@
  *   as soon as a chunk's dz exist, beside the rest of the recurrence.
  *
  * A time step's elementwise part (gates, cell update, padding carry; and its gradient) is one kernel each way where
- * the lstm-kernels addon is built (lstm-step-kernels.ts: BpttLstmCell, BpttLstmCellGrad), else composed from
+ * the step-kernels addon is built (step-kernels.ts: BpttLstmCell, BpttLstmCellGrad), else composed from
  * TensorFlow's ops (~15 forward, LSTMBlockCellGrad and ~8 more backward). In a graph each kernel costs the
  * executor a fixed few microseconds on the recurrence's critical path; measured in docs/native-tensorflow.md.
  *
@@ -27,7 +27,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { carryThroughPadding } from '../nn/run-sequence.ts';
 import { requireNativeBackend } from './execute.ts';
 import { lstmBlockCellGrad, prepareNativeLstmCell, type LstmBlockGates, type LstmWeights } from './lstm-block.ts';
-import { fusedLstmStep, fusedLstmStepGrad, lstmStepKernels } from './lstm-step-kernels.ts';
+import { fusedLstmStep, fusedLstmStepGrad, nativeStepKernels } from './step-kernels.ts';
 
 export interface GraphLstmOptions {
   /** Run from the last position to the first (the backward half of a bidirectional layer). */
@@ -51,7 +51,7 @@ export function graphLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor
   const masks = options.stepMasks ?? [];
   const maskList = masks.filter((m): m is tf.Tensor2D => m !== undefined);
   const { w, b } = prepareNativeLstmCell(weights);
-  const kernels = lstmStepKernels().available ? FUSED_STEP : COMPOSED_STEP;
+  const kernels = nativeStepKernels().available ? FUSED_STEP : COMPOSED_STEP;
 
   const run = tf.customGrad((...args) => {
     const [xIn, h0In, c0In, wIn, bIn, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
@@ -157,7 +157,7 @@ const COMPOSED_STEP: StepKernels = {
   },
 };
 
-/** The lstm-kernels addon's BpttLstmCell and BpttLstmCellGrad: one kernel each, padding included. */
+/** The step-kernels addon's BpttLstmCell and BpttLstmCellGrad: one kernel each, padding included. */
 const FUSED_STEP: StepKernels = {
   forward(xw, h, c, U, mask) {
     return fusedLstmStep(xw, tf.matMul(h, U), c, h, mask ?? tf.ones([h.shape[0], 1]));

@@ -33,8 +33,8 @@ const EXTERNAL_USED: Record<StageName, readonly string[]> = {
 };
 
 /** The stage runner itself: the CLI, the framework, the config schemas and the declaration reader. */
-/** The lstm-kernels addon's source: its sigmoid and tanh are its own, so its arithmetic is part of a run's bytes. */
-const MODELS_KERNEL_SOURCES = '{workspaceRoot}/packages/models/native/lstm-kernels/lstm_kernels.c';
+/** The step-kernels addon's source: its sigmoid and tanh are its own, so its arithmetic is part of a run's bytes. */
+const MODELS_KERNEL_SOURCES = '{workspaceRoot}/packages/models/native/step-kernels/step_kernels.c';
 
 const FRAMEWORK_SOURCES = [
   '{workspaceRoot}/packages/pipelines/src/cli/**/*.ts',
@@ -76,7 +76,7 @@ export function stageSourcePatterns(stage: StageName): string[] {
  */
 export function stageEnv(stage: StageName): string[] {
   return stage === 'train' || stage === 'evaluate'
-    ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE', 'BPTT_NATIVE_GRAPH', 'BPTT_NATIVE_LSTM_KERNELS', 'TF_NUM_INTRAOP_THREADS']
+    ? ['BPTT_BACKEND', 'BPTT_FUSED_RECURRENCE', 'BPTT_NATIVE_GRAPH', 'BPTT_NATIVE_STEP_KERNELS', 'TF_NUM_INTRAOP_THREADS']
     : [];
 }
 

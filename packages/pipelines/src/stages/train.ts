@@ -5,7 +5,7 @@
 import { Effect } from 'effect';
 import { resolve } from 'node:path';
 import { stableStringify } from '@bptt/data';
-import { fusedRecurrence, lstmStepKernels, nativeGraphSteps, serializeModel } from '@bptt/models';
+import { fusedRecurrence, nativeStepKernels, nativeGraphSteps, serializeModel } from '@bptt/models';
 import { DivergenceError, trainSeq2Seq, trainStream, type TrainExecution, type TrainResult } from '@bptt/train';
 import { checkpointDir } from '../declarations/layout.ts';
 import { TensorBackend } from '../framework/backend.ts';
@@ -109,7 +109,7 @@ function nativeGraphSummary(outcome: { readonly execution?: TrainExecution } | D
       graphSteps: graph.graphCalls,
       eagerSteps: graph.eagerCalls,
       ...(graph.disabledBecause === undefined ? {} : { stoppedBecause: graph.disabledBecause }),
-      lstmStepKernels: lstmStepKernels().detail,
+      stepKernels: nativeStepKernels().detail,
     },
   };
 }

@@ -77,7 +77,7 @@ const TrainSummarySchema: z.ZodType<TrainSummary> = z.object({
   fusedRecurrence: z.string().optional(),
   intraOpThreads: count.optional(),
   nativeGraph: z
-    .object({ policy: z.string(), graphSteps: count, eagerSteps: count, stoppedBecause: z.string().optional(), lstmStepKernels: z.string().optional() })
+    .object({ policy: z.string(), graphSteps: count, eagerSteps: count, stoppedBecause: z.string().optional(), stepKernels: z.string().optional() })
     .optional(),
   seed: z.int(),
   parameters: count,

@@ -23,14 +23,14 @@ export interface TrainSummary {
   /**
    * Native TensorFlow seq2seq runs only: how many of the steps this process trained ran as compiled TensorFlow
    * graphs (BPTT_NATIVE_GRAPH; @bptt/models' GraphFunctionCache) and why tracing stopped, if it did; and whether
-   * the graphs' LSTM layers ran on the lstm-kernels addon's step kernels (BPTT_NATIVE_LSTM_KERNELS), or why not.
+   * the graphs' LSTM layers ran on the step-kernels addon's step kernels (BPTT_NATIVE_STEP_KERNELS), or why not.
    */
   readonly nativeGraph?: {
     readonly policy: string;
     readonly graphSteps: number;
     readonly eagerSteps: number;
     readonly stoppedBecause?: string;
-    readonly lstmStepKernels?: string;
+    readonly stepKernels?: string;
   };
   readonly seed: number;
   readonly parameters: number;

@@ -1,24 +1,27 @@
 /**
- * The lstm-kernels addon's TensorFlow ops (packages/models/native/lstm-kernels, src/native/lstm-step-kernels.ts):
+ * The step-kernels addon's TensorFlow ops (packages/models/native/step-kernels, src/native/step-kernels.ts):
  * BpttLstmCell against the gate math composed from TensorFlow's own ops and the padding carry of
- * nn/run-sequence.ts, BpttLstmCellGrad against LSTMBlockCellGrad with the same carry, BpttLstmGates(Grad) against
- * the cpu backend's kernel and as the fused gate op's one kernel each way, the accuracy of the addon's own sigmoid
- * and tanh against float64, and its shape errors. graphLstmSequence with and without these kernels is
+ * nn/run-sequence.ts, BpttLstmCellGrad against LSTMBlockCellGrad with the same carry, BpttLstmGates(Grad) and
+ * BpttGruGates(Grad) against the cpu backend's kernels and as the fused gate ops' one kernel each way, the accuracy
+ * of the addon's own sigmoid and tanh against float64, and its shape errors. graphLstmSequence with and without these kernels is
  * tested against the unrolled reference in native-graph-lstm.test.ts. Skipped, with the reason, where tfjs-node
  * does not load or the addon is not built (`npm run native:install` builds it; CI does).
  */
-import { existsSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { GRU_GATES, GRU_GATES_GRAD, gruGates, gruGatesBackward, gruGatesForward } from '../src/fused/gru-gates.ts';
 import { LSTM_GATES, LSTM_GATES_GRAD, lstmGates, lstmGatesBackward, lstmGatesForward } from '../src/fused/lstm-gates.ts';
 import {
   fusedLstmStep,
   fusedLstmStepGrad,
-  lstmStepKernels,
+  nativeStepKernels,
   nativeKernelBackend,
-  setLstmStepKernels,
+  setNativeStepKernels,
   traceNativeFunction,
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
@@ -27,28 +30,28 @@ import { carryThroughPadding } from '../src/nn/run-sequence.ts';
 import { maxAbsDiff, randomTensor } from './recurrent-reference.ts';
 
 const status = tryLoadNativeTensorflow();
-const ADDON = path.join(import.meta.dirname, '..', 'native', 'lstm-kernels', 'build', 'Release', 'lstm_kernels.node');
+const ADDON = path.join(import.meta.dirname, '..', 'native', 'step-kernels', 'build', 'Release', 'step_kernels.node');
 const built = existsSync(ADDON) && process.platform === 'linux';
-if (!status.available) console.warn(`native-lstm-step-kernels.test.ts skipped: ${status.reason}`);
-else if (!built) console.warn('native-lstm-step-kernels.test.ts: the lstm-kernels addon is not built; only its absence is checked');
+if (!status.available) console.warn(`native-step-kernels.test.ts skipped: ${status.reason}`);
+else if (!built) console.warn('native-step-kernels.test.ts: the step-kernels addon is not built; only its absence is checked');
 
 const B = 3;
 const H = 5;
 /** Row 0 real, row 1 padding, row 2 a fractional mask (not used by padding, but defined by the formula). */
 const MASK = [1, 0, 0.5];
 
-describe.skipIf(!status.available)('lstm step kernels (lstm-kernels addon)', () => {
+describe.skipIf(!status.available)('lstm step kernels (step-kernels addon)', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('tensorflow')).toBe(true);
   });
 
-  test('are available exactly when the addon is built, and BPTT_NATIVE_LSTM_KERNELS=off turns them off', () => {
-    expect(lstmStepKernels().available, lstmStepKernels().detail).toBe(built);
-    setLstmStepKernels('off');
+  test('are available exactly when the addon is built, and BPTT_NATIVE_STEP_KERNELS=off turns them off', () => {
+    expect(nativeStepKernels().available, nativeStepKernels().detail).toBe(built);
+    setNativeStepKernels('off');
     try {
-      expect(lstmStepKernels()).toEqual({ available: false, detail: 'skipped (BPTT_NATIVE_LSTM_KERNELS=off)' });
+      expect(nativeStepKernels()).toEqual({ available: false, detail: 'skipped (BPTT_NATIVE_STEP_KERNELS=off)' });
     } finally {
-      setLstmStepKernels('auto');
+      setNativeStepKernels('auto');
     }
   });
 
@@ -147,38 +150,67 @@ describe.skipIf(!status.available)('lstm step kernels (lstm-kernels addon)', () 
       expect(maxAbsDiff(dc!, tf.tensor2d(wantGrad.dc, [B, H]))).toBeLessThan(1e-6);
     });
 
-    test('a step of the step-by-step recurrence runs as one kernel each way (traced: BpttLstmGates, BpttLstmGatesGrad)', () => {
-      const ops = (choice: 'auto' | 'off'): Map<string, number> => {
-        setLstmStepKernels(choice);
-        try {
-          const xProj = randomTensor('step-kernels.txp', [B, 4 * H]);
-          const h = randomTensor('step-kernels.th', [B, H]);
-          const c = randomTensor('step-kernels.tc', [B, H]);
-          const U = randomTensor('step-kernels.tu', [H, 4 * H]);
-          const { trace } = traceNativeFunction(nativeKernelBackend('test'), [xProj, h, c, U], () => {
-            const { value, grads } = tf.valueAndGrads((hIn: tf.Tensor, cIn: tf.Tensor) => {
-              const next = lstmGates(xProj as tf.Tensor2D, tf.matMul(hIn, U) as tf.Tensor2D, cIn as tf.Tensor2D);
-              return tf.add(tf.sum(next.h), tf.sum(next.c)) as tf.Scalar;
-            })([h, c]);
-            return [value, ...grads];
-          });
-          if (!trace.ok) throw new Error(`not traced: ${trace.reason}`);
-          const counts = new Map<string, number>();
-          for (const node of trace.graph.nodes) counts.set(node.op, (counts.get(node.op) ?? 0) + 1);
-          return counts;
-        } finally {
-          setLstmStepKernels('auto');
-        }
+    test('BpttGruGates and BpttGruGatesGrad (the fused GRU op\'s tensorflow kernels) equal the cpu kernel\'s float64 math', () => {
+      const xProj = randomTensor('step-kernels.gru.xp', [B, 3 * H], 3) as tf.Tensor2D;
+      const hProj = randomTensor('step-kernels.gru.hp', [B, 3 * H], 3) as tf.Tensor2D;
+      const h = randomTensor('step-kernels.gru.h', [B, H], 1) as tf.Tensor2D;
+      const [hNew, gates] = tf.engine().runKernel(GRU_GATES, { xProj, hProj, h }) as tf.Tensor2D[];
+      const want = { h: new Float32Array(B * H), gates: new Float32Array(B * 3 * H) };
+      gruGatesForward(B, H, xProj.dataSync() as Float32Array, hProj.dataSync() as Float32Array, h.dataSync() as Float32Array, want.h, want.gates);
+      expect(maxAbsDiff(hNew!, tf.tensor2d(want.h, [B, H]))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(gates!, tf.tensor2d(want.gates, [B, 3 * H]))).toBeLessThan(1e-6);
+      const dhNew = randomTensor('step-kernels.gru.dh', [B, H], 1) as tf.Tensor2D;
+      const [dxProj, dhProj, dh] = tf.engine().runKernel(GRU_GATES_GRAD, { gates: gates!, hProj, h, dhNew }) as tf.Tensor2D[];
+      const wantGrad = { dxProj: new Float32Array(B * 3 * H), dhProj: new Float32Array(B * 3 * H), dh: new Float32Array(B * H) };
+      gruGatesBackward(B, H, gates!.dataSync() as Float32Array, hProj.dataSync() as Float32Array, h.dataSync() as Float32Array, dhNew.dataSync() as Float32Array, wantGrad.dxProj, wantGrad.dhProj, wantGrad.dh);
+      expect(maxAbsDiff(dxProj!, tf.tensor2d(wantGrad.dxProj, [B, 3 * H]))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(dhProj!, tf.tensor2d(wantGrad.dhProj, [B, 3 * H]))).toBeLessThan(1e-6);
+      expect(maxAbsDiff(dh!, tf.tensor2d(wantGrad.dh, [B, H]))).toBeLessThan(1e-6);
+    });
+
+    /** The ops of a traced forward + backward of `step` under a step-kernels setting, counted by type. */
+    function tracedOps(choice: 'auto' | 'off', inputs: tf.Tensor[], step: (...xs: tf.Tensor[]) => tf.Scalar): Map<string, number> {
+      setNativeStepKernels(choice);
+      try {
+        const { trace } = traceNativeFunction(nativeKernelBackend('test'), inputs, () => {
+          const { value, grads } = tf.valueAndGrads(step)(inputs);
+          return [value, ...grads];
+        });
+        if (!trace.ok) throw new Error(`not traced: ${trace.reason}`);
+        const counts = new Map<string, number>();
+        for (const node of trace.graph.nodes) counts.set(node.op, (counts.get(node.op) ?? 0) + 1);
+        return counts;
+      } finally {
+        setNativeStepKernels('auto');
+      }
+    }
+
+    test('a step of the step-by-step recurrence runs as one kernel each way (traced: BpttLstmGates, BpttGruGates and their gradients)', () => {
+      const lstmInputs = [randomTensor('step-kernels.txp', [B, 4 * H]), randomTensor('step-kernels.th', [B, H]), randomTensor('step-kernels.tc', [B, H]), randomTensor('step-kernels.tu', [H, 4 * H])];
+      const lstmStep = (xProj: tf.Tensor, h: tf.Tensor, c: tf.Tensor, U: tf.Tensor): tf.Scalar => {
+        const next = lstmGates(xProj as tf.Tensor2D, tf.matMul(h, U) as tf.Tensor2D, c as tf.Tensor2D);
+        return tf.add(tf.sum(next.h), tf.sum(next.c)) as tf.Scalar;
       };
-      const fused = ops('auto');
+      const fused = tracedOps('auto', lstmInputs, lstmStep as (...xs: tf.Tensor[]) => tf.Scalar);
       expect(fused.get('BpttLstmGates')).toBe(1);
       expect(fused.get('BpttLstmGatesGrad')).toBe(1);
       expect(fused.get('Sigmoid')).toBeUndefined();
       expect(fused.get('LSTMBlockCellGrad')).toBeUndefined();
-      const composed = ops('off');
+      const composed = tracedOps('off', lstmInputs, lstmStep as (...xs: tf.Tensor[]) => tf.Scalar);
       expect(composed.get('BpttLstmGates')).toBeUndefined();
       expect(composed.get('Sigmoid')).toBe(3);
       expect(composed.get('LSTMBlockCellGrad')).toBe(1);
+
+      const gruInputs = [randomTensor('step-kernels.gxp', [B, 3 * H]), randomTensor('step-kernels.gth', [B, H]), randomTensor('step-kernels.gtu', [H, 3 * H])];
+      const gruStep = (xProj: tf.Tensor, h: tf.Tensor, U: tf.Tensor): tf.Scalar =>
+        tf.sum(gruGates(xProj as tf.Tensor2D, tf.matMul(h, U) as tf.Tensor2D, h as tf.Tensor2D)) as tf.Scalar;
+      const gru = tracedOps('auto', gruInputs, gruStep as (...xs: tf.Tensor[]) => tf.Scalar);
+      expect(gru.get('BpttGruGates')).toBe(1);
+      expect(gru.get('BpttGruGatesGrad')).toBe(1);
+      expect(gru.get('Sigmoid')).toBeUndefined();
+      const gruComposed = tracedOps('off', gruInputs, gruStep as (...xs: tf.Tensor[]) => tf.Scalar);
+      expect(gruComposed.get('BpttGruGates')).toBeUndefined();
+      expect(gruComposed.get('Sigmoid')).toBe(2);
     });
 
     test('a wrongly shaped input is refused with the op, the input and the shape it needs', () => {
@@ -189,5 +221,48 @@ describe.skipIf(!status.available)('lstm step kernels (lstm-kernels addon)', () 
       const g = { i: s, ci: s, f: s, o: s, co: s };
       expect(() => fusedLstmStepGrad(g, s, s, s, tf.zeros([B + 1, H]) as tf.Tensor2D, tf.ones([B, 1]) as tf.Tensor2D)).toThrow(/BpttLstmCellGrad: input 8 must be float32 \[3, 5\]/);
     });
+  });
+});
+
+/**
+ * The addon's loops run in one of three instruction-set variants (target_clones), chosen by the machine; built with
+ * -ffp-contract=off they must round alike, so results do not depend on the CPU. Needs a C compiler, Node's headers
+ * and x86-64 (skipped, saying so, elsewhere); independent of TensorFlow.
+ */
+const NODE_HEADERS = path.join(path.dirname(process.execPath), '..', 'include', 'node');
+const canCompile =
+  process.arch === 'x64' && process.platform === 'linux' && existsSync(path.join(NODE_HEADERS, 'node_api.h')) && spawnSync('cc', ['--version']).status === 0;
+if (!canCompile) console.warn('native-step-kernels.test.ts: no cc, Node headers or x86-64 here; the instruction-set check is skipped');
+
+describe.skipIf(!canCompile)('step kernels on every instruction set', () => {
+  test('SSE2, AVX2 and AVX-512 builds of every row kernel give the same bytes (and a contracted FMA build does not)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bptt-isa-'));
+    try {
+      const source = path.join(import.meta.dirname, 'fixtures', 'step-kernels-isa.c');
+      const kernels = path.join(import.meta.dirname, '..', 'native', 'step-kernels');
+      const outputs = new Map<string, Buffer>();
+      // Only the instruction sets this CPU runs (the CI machine has all of them).
+      const flagsOfCpu = new Set((/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/));
+      const variants = [
+        ['sse2', [], true],
+        ['avx2', ['-mavx2'], flagsOfCpu.has('avx2')],
+        ['avx512', ['-mavx512f'], flagsOfCpu.has('avx512f')],
+        ['fma', ['-mavx2', '-mfma', '-ffp-contract=fast'], flagsOfCpu.has('avx2') && flagsOfCpu.has('fma')],
+      ] as const;
+      for (const [name, flags] of variants.filter(([, , runs]) => runs)) {
+        const binary = path.join(dir, name);
+        // The addon's flags (binding.gyp), with the instruction set pinned instead of cloned.
+        execFileSync('cc', ['-O3', '-std=gnu11', '-ffp-contract=off', '-fno-trapping-math', ...flags, '-DVECTOR_CLONES=', `-I${NODE_HEADERS}`, `-I${kernels}`, source, '-o', binary, '-ldl']);
+        outputs.set(name, execFileSync(binary));
+      }
+      const sse2 = outputs.get('sse2')!;
+      expect(sse2.length).toBe(4 * 62 * 67);
+      for (const name of ['avx2', 'avx512'] as const) if (outputs.has(name)) expect(outputs.get(name)!.equals(sse2), name).toBe(true);
+      // The check can fail: fused multiply-adds round differently.
+      if (outputs.has('fma')) expect(outputs.get('fma')!.equals(sse2)).toBe(false);
+      expect(readFileSync(path.join(kernels, 'binding.gyp'), 'utf8')).toContain('-ffp-contract=off');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,62 +1,66 @@
 /**
- * One LSTM time step as one TensorFlow kernel forward and one backward: the ops that the lstm-kernels addon
- * (packages/models/native/lstm-kernels, built by `npm run native:install`) registers into the libtensorflow
+ * One recurrent time step as one TensorFlow kernel forward and one backward: the ops that the step-kernels addon
+ * (packages/models/native/step-kernels, built by `npm run native:install`) registers into the libtensorflow
  * tfjs-node loaded; the math is in the addon's comment.
  *
  * - BpttLstmCell / BpttLstmCellGrad (TensorFlow's gate order, padding carry inside): graphLstmSequence's steps.
  *   A traced training step then has 2 kernels per time step forward instead of ~17 (gate split, nonlinearities,
  *   cell update, padding carry) and 3 backward instead of ~9; in a TensorFlow graph every kernel costs the
  *   executor's fixed few microseconds on the recurrence's critical path.
- * - BpttLstmGates / BpttLstmGatesGrad (PyTorch's gate order): the `tensorflow` kernels of the fused gate op
+ * - BpttLstmGates / BpttLstmGatesGrad (PyTorch's gate order): the `tensorflow` kernels of the fused LSTM gate op
  *   (fused/lstm-gates.ts) that the step-by-step recurrence runs (sampling decoders, attention, dropout on h, probes),
  *   op by op or in a graph: 1 kernel each way instead of ~10 forward and LSTMBlockCellGrad with 3 more backward.
+ * - BpttGruGates / BpttGruGatesGrad: the same for the fused GRU gate op (fused/gru-gates.ts), which every GRU layer
+ *   runs: 1 kernel each way instead of ~12 and ~20.
  *
  * Optional like the page-release addon: not built, not Linux, or a libtensorflow without the kernel C API, and
- * both users compose the step from TensorFlow's own ops as before, with the reason recorded.
- * `BPTT_NATIVE_LSTM_KERNELS=off` chooses that path (results differ in the last bits: the addon's sigmoid and tanh
+ * every user composes the step from TensorFlow's own ops as before, with the reason recorded.
+ * `BPTT_NATIVE_STEP_KERNELS=off` chooses that path (results differ in the last bits: the addon's sigmoid and tanh
  * are its own, accurate to about 1e-7, and hashed into the pipelines' training stages).
  */
 import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
+import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { envChoice } from '../env-choice.ts';
+import { checkGruForwardInputs, GRU_GATES, GRU_GATES_GRAD, gruGatesComposite, gruGatesGradComposite } from '../fused/gru-gates.ts';
 import { checkForwardInputs, LSTM_GATES, LSTM_GATES_GRAD, lstmGatesComposite } from '../fused/lstm-gates.ts';
 import { registerKernelOnce } from '../fused/register.ts';
 import { nativeKernelBackend } from './execute.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 import { lstmGatesGradNative, type LstmBlockGates } from './lstm-block.ts';
 
-export const LSTM_STEP_KERNELS_VARIABLE = 'BPTT_NATIVE_LSTM_KERNELS';
-export const LSTM_STEP_KERNELS_CHOICES = ['auto', 'off'] as const;
+export const NATIVE_STEP_KERNELS_VARIABLE = 'BPTT_NATIVE_STEP_KERNELS';
+export const NATIVE_STEP_KERNELS_CHOICES = ['auto', 'off'] as const;
 
-export interface LstmStepKernelsStatus {
+export interface NativeStepKernelsStatus {
   readonly available: boolean;
   /** What was registered, or why not. */
   readonly detail: string;
 }
 
-interface LstmKernelsAddon {
+interface StepKernelsAddon {
   register(): { registered: boolean; detail: string };
 }
 
-const ADDON = '../../native/lstm-kernels/build/Release/lstm_kernels.node';
-let registration: LstmStepKernelsStatus | undefined;
+const ADDON = '../../native/step-kernels/build/Release/step_kernels.node';
+let registration: NativeStepKernelsStatus | undefined;
 
 /** Registers the kernels once per process (TensorFlow's op registry is global); later calls return the outcome. */
-function registerOnce(): LstmStepKernelsStatus {
+function registerOnce(): NativeStepKernelsStatus {
   if (registration !== undefined) return registration;
-  let addon: LstmKernelsAddon | undefined;
+  let addon: StepKernelsAddon | undefined;
   let loadError: string | undefined;
   try {
-    addon = createRequire(import.meta.url)(ADDON) as LstmKernelsAddon;
+    addon = createRequire(import.meta.url)(ADDON) as StepKernelsAddon;
   } catch (error) {
     // Not built, or built but not loadable here (another architecture, a stale build): say which, so the fix is clear.
     const notBuilt = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
     loadError = notBuilt
-      ? 'the lstm-kernels addon is not built (`npm run native:install` builds it)'
-      : `the lstm-kernels addon does not load (${(error as Error).message.split('\n')[0]}); \`npm run native:addons\` rebuilds it`;
+      ? 'the step-kernels addon is not built (`npm run native:install` builds it)'
+      : `the step-kernels addon does not load (${(error as Error).message.split('\n')[0]}); \`npm run native:addons\` rebuilds it`;
   }
   if (addon === undefined) {
-    registration = { available: false, detail: loadError ?? 'the lstm-kernels addon does not load' };
+    registration = { available: false, detail: loadError ?? 'the step-kernels addon does not load' };
   } else {
     // The addon looks for the libtensorflow tfjs-node loaded; until then there is nothing to register into.
     if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
@@ -66,23 +70,23 @@ function registerOnce(): LstmStepKernelsStatus {
   return registration;
 }
 
-export type LstmStepKernelsChoice = (typeof LSTM_STEP_KERNELS_CHOICES)[number];
+export type NativeStepKernelsChoice = (typeof NATIVE_STEP_KERNELS_CHOICES)[number];
 
-let choice: LstmStepKernelsChoice | undefined;
+let choice: NativeStepKernelsChoice | undefined;
 
-export function lstmStepKernelsFromEnv(env: NodeJS.ProcessEnv = process.env): LstmStepKernelsChoice {
-  return envChoice(env, LSTM_STEP_KERNELS_VARIABLE, LSTM_STEP_KERNELS_CHOICES, 'auto');
+export function nativeStepKernelsFromEnv(env: NodeJS.ProcessEnv = process.env): NativeStepKernelsChoice {
+  return envChoice(env, NATIVE_STEP_KERNELS_VARIABLE, NATIVE_STEP_KERNELS_CHOICES, 'auto');
 }
 
-/** Overrides BPTT_NATIVE_LSTM_KERNELS for this process (tests, the bench). */
-export function setLstmStepKernels(next: LstmStepKernelsChoice): void {
+/** Overrides BPTT_NATIVE_STEP_KERNELS for this process (tests, the bench). */
+export function setNativeStepKernels(next: NativeStepKernelsChoice): void {
   choice = next;
 }
 
-/** Whether LSTM time steps run on the addon's kernels here (they need the `tensorflow` backend). */
-export function lstmStepKernels(): LstmStepKernelsStatus {
-  choice ??= lstmStepKernelsFromEnv();
-  if (choice === 'off') return { available: false, detail: `skipped (${LSTM_STEP_KERNELS_VARIABLE}=off)` };
+/** Whether recurrent time steps run on the addon's kernels here (they need the `tensorflow` backend). */
+export function nativeStepKernels(): NativeStepKernelsStatus {
+  choice ??= nativeStepKernelsFromEnv();
+  if (choice === 'off') return { available: false, detail: `skipped (${NATIVE_STEP_KERNELS_VARIABLE}=off)` };
   if (process.platform !== 'linux') return { available: false, detail: `not on Linux (${process.platform})` };
   return registerOnce();
 }
@@ -128,27 +132,31 @@ export function fusedLstmStepGrad(
   return { dicfo: dicfo!, dcPrev: dcPrev!, dhRest: dhRest! };
 }
 
-// The fused gate op's `tensorflow` kernels, replacing the composites fused/lstm-gates.ts registers there: the
-// addon's one-kernel versions where registered, else the composed forward and LSTMBlockCellGrad (decided per call,
-// as BPTT_NATIVE_LSTM_KERNELS and the addon are known only once the backend has loaded).
-for (const kernelName of [LSTM_GATES, LSTM_GATES_GRAD]) {
+type Tensors = Record<string, tf.Tensor2D>;
+
+/**
+ * The fused gate ops' `tensorflow` kernels, replacing the composites fused/ registers there: the addon's one-kernel
+ * version where registered, else the composed ops (and LSTMBlockCellGrad for the LSTM's gradient), decided per call,
+ * as BPTT_NATIVE_STEP_KERNELS and the addon are known only once the backend has loaded. `inputs` names the kernel's
+ * inputs in the addon op's order.
+ */
+function registerStepKernel(kernelName: string, op: string, inputs: readonly string[], outputs: number, composed: (ins: Tensors) => tf.Tensor[], check?: (ins: NamedTensorInfoMap) => void): void {
   if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) != null) tf.unregisterKernel(kernelName, NATIVE_BACKEND_NAME);
+  registerKernelOnce({
+    kernelName,
+    backendName: NATIVE_BACKEND_NAME,
+    kernelFunc: ({ inputs: given }) => {
+      check?.(given);
+      const ins = given as Tensors;
+      if (!nativeStepKernels().available) return composed(ins);
+      return nativeKernelBackend(op).executeMultipleOutputs(op, [], inputs.map((name) => ins[name] as tf.Tensor2D), outputs);
+    },
+  });
 }
-registerKernelOnce({
-  kernelName: LSTM_GATES,
-  backendName: NATIVE_BACKEND_NAME,
-  kernelFunc: ({ inputs }) => {
-    const { xProj, hProj, c } = checkForwardInputs(inputs);
-    if (!lstmStepKernels().available) return lstmGatesComposite(xProj as tf.Tensor2D, hProj as tf.Tensor2D, c as tf.Tensor2D);
-    return nativeKernelBackend('BpttLstmGates').executeMultipleOutputs('BpttLstmGates', [], [xProj, hProj, c], 3);
-  },
-});
-registerKernelOnce({
-  kernelName: LSTM_GATES_GRAD,
-  backendName: NATIVE_BACKEND_NAME,
-  kernelFunc: ({ inputs }) => {
-    const { saved, c, dh, dcNew } = inputs as Record<'saved' | 'c' | 'dh' | 'dcNew', tf.Tensor2D>;
-    if (!lstmStepKernels().available) return lstmGatesGradNative({ saved, c, dh, dcNew });
-    return nativeKernelBackend('BpttLstmGatesGrad').executeMultipleOutputs('BpttLstmGatesGrad', [], [saved, c, dh, dcNew], 2);
-  },
-});
+
+registerStepKernel(LSTM_GATES, 'BpttLstmGates', ['xProj', 'hProj', 'c'], 3, (t) => lstmGatesComposite(t['xProj']!, t['hProj']!, t['c']!), checkForwardInputs);
+registerStepKernel(LSTM_GATES_GRAD, 'BpttLstmGatesGrad', ['saved', 'c', 'dh', 'dcNew'], 2, (t) =>
+  lstmGatesGradNative({ saved: t['saved']!, c: t['c']!, dh: t['dh']!, dcNew: t['dcNew']! }),
+);
+registerStepKernel(GRU_GATES, 'BpttGruGates', ['xProj', 'hProj', 'h'], 2, (t) => gruGatesComposite(t['xProj']!, t['hProj']!, t['h']!), checkGruForwardInputs);
+registerStepKernel(GRU_GATES_GRAD, 'BpttGruGatesGrad', ['gates', 'hProj', 'h', 'dhNew'], 3, (t) => gruGatesGradComposite(t['gates']!, t['hProj']!, t['h']!, t['dhNew']!));

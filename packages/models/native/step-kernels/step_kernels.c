@@ -1,7 +1,7 @@
 /*
- * lstm_kernels: two TensorFlow ops, registered at run time through TensorFlow's C API into the libtensorflow that
- * tfjs-node has already loaded, so that one LSTM time step of a traced training step (packages/models/src/native/
- * lstm-graph-sequence.ts) is one kernel forward and one backward, instead of ~15 and ~9 small ones:
+ * step_kernels: TensorFlow ops for one recurrent time step, registered at run time through TensorFlow's C API into
+ * the libtensorflow that tfjs-node has already loaded, so that an LSTM or GRU time step is one kernel forward and one
+ * backward instead of ~10-17 and ~5-20 small ones (packages/models/src/native/step-kernels.ts uses them):
  *
  *   BpttLstmCell(xw, hu, c_prev, h_prev, mask) -> (i, ci, f, o, co, c, h)
  *     z = xw + hu in TensorFlow's gate order (i, ci, f, o); i, f, o = sigmoid, ci = tanh; c' = f c_prev + i ci;
@@ -15,6 +15,9 @@
  *     the same step in PyTorch's gate order (i, f, g, o) with the activations kept as [i, f, g, o, tanh c'], the
  *     contract of @bptt/models' fused gate kernel (src/fused/lstm-gates.ts), which the step-by-step recurrence
  *     (sampling decoders, attention, dropout on h, the dL/dh_t probes) runs eagerly or in a graph.
+ *   BpttGruGates(x_proj, h_proj, h) -> (h_new, gates) and BpttGruGatesGrad(gates, h_proj, h, dh_new) ->
+ *     (dx_proj, dh_proj, dh): one GRU step in PyTorch's convention (r, z, n; reset after h W_hh), the contract of
+ *     src/fused/gru-gates.ts, which every GRU layer runs step by step.
  *
  * Why: in a TensorFlow graph each kernel pays the executor's fixed cost (scheduling, output allocation) of several
  * microseconds, more than the arithmetic of a [64, 128] gate op; the recurrence is a chain of such steps, so that
@@ -133,10 +136,12 @@ static inline float tanh_approx(float x) {
   return __builtin_copysignf(y, x);
 }
 
+#ifndef VECTOR_CLONES /* defined by a build that pins one instruction set, to compare them */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define VECTOR_CLONES
+#endif
 #endif
 
 /* One LSTM step from its gate pre-activations (any gate order: the callers pick the columns). */
@@ -237,6 +242,38 @@ VECTOR_CLONES static void gates_grad_row(int H, const float *restrict saved, con
     dz[2 * H + j] = d.dg;
     dz[3 * H + j] = d.d_o;
     dc_prev[j] = d.dc_prev;
+  }
+}
+
+/* One batch row of BpttGruGates: PyTorch's nn.GRU (gate blocks r, z, n; the reset gate applied after h W_hh). */
+VECTOR_CLONES static void gru_row(int H, const float *restrict xp, const float *restrict hp, const float *restrict h, float *restrict h_out,
+                                  float *restrict gates) {
+  for (int j = 0; j < H; j++) {
+    const float r = sigmoid_approx(xp[j] + hp[j]);
+    const float z = sigmoid_approx(xp[H + j] + hp[H + j]);
+    const float n = tanh_approx(xp[2 * H + j] + r * hp[2 * H + j]);
+    gates[j] = r;
+    gates[H + j] = z;
+    gates[2 * H + j] = n;
+    h_out[j] = (1.0f - z) * n + z * h[j];
+  }
+}
+
+/* One batch row of BpttGruGatesGrad: the gradients of x_proj, h_proj and h (the direct path through z h). */
+VECTOR_CLONES static void gru_grad_row(int H, const float *restrict gates, const float *restrict hp, const float *restrict h,
+                                       const float *restrict dh_new, float *restrict dxp, float *restrict dhp, float *restrict dh) {
+  for (int j = 0; j < H; j++) {
+    const float r = gates[j], z = gates[H + j], n = gates[2 * H + j], d = dh_new[j];
+    const float dn = d * (1.0f - z) * (1.0f - n * n);
+    const float dz = d * (h[j] - n) * z * (1.0f - z);
+    const float dr = dn * hp[2 * H + j] * r * (1.0f - r);
+    dxp[j] = dr;
+    dxp[H + j] = dz;
+    dxp[2 * H + j] = dn;
+    dhp[j] = dr;
+    dhp[H + j] = dz;
+    dhp[2 * H + j] = dn * r;
+    dh[j] = d * z;
   }
 }
 
@@ -397,6 +434,42 @@ static void compute_gates_grad(void *kernel, TF_OpKernelContext *context) {
   finish(&call, held, 2);
 }
 
+static void compute_gru(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  KernelCall call = {.context = context, .status = tf.NewStatus()};
+  TF_Tensor *held[2] = {NULL};
+  static const int widths[3] = {3, 3, 1};
+  if (read_inputs(&call, "BpttGruGates", 3, widths)) {
+    float *h_new = output(&call, 0, call.H, &held[0]);
+    float *gates = h_new == NULL ? NULL : output(&call, 1, 3 * call.H, &held[1]);
+    if (gates != NULL) {
+      const int64_t B = call.B, H = call.H;
+      const float *xp = input_data(&call, 0), *hp = input_data(&call, 1), *h = input_data(&call, 2);
+      for (int64_t b = 0; b < B; b++) gru_row((int)H, xp + 3 * b * H, hp + 3 * b * H, h + b * H, h_new + b * H, gates + 3 * b * H);
+    }
+  }
+  finish(&call, held, 2);
+}
+
+static void compute_gru_grad(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  KernelCall call = {.context = context, .status = tf.NewStatus()};
+  TF_Tensor *held[3] = {NULL};
+  static const int widths[4] = {3, 3, 1, 1};
+  if (read_inputs(&call, "BpttGruGatesGrad", 4, widths)) {
+    float *dxp = output(&call, 0, 3 * call.H, &held[0]);
+    float *dhp = dxp == NULL ? NULL : output(&call, 1, 3 * call.H, &held[1]);
+    float *dh = dhp == NULL ? NULL : output(&call, 2, call.H, &held[2]);
+    if (dh != NULL) {
+      const int64_t B = call.B, H = call.H;
+      const float *gates = input_data(&call, 0), *hp = input_data(&call, 1), *h = input_data(&call, 2), *dh_new = input_data(&call, 3);
+      for (int64_t b = 0; b < B; b++)
+        gru_grad_row((int)H, gates + 3 * b * H, hp + 3 * b * H, h + b * H, dh_new + b * H, dxp + 3 * b * H, dhp + 3 * b * H, dh + b * H);
+    }
+  }
+  finish(&call, held, 3);
+}
+
 /* ---- Registration. */
 
 static void unknown_shapes(TF_ShapeInferenceContext *context, TF_Status *status) { tf.ShapeInferenceContextSetUnknownShape(context, status); }
@@ -468,14 +541,20 @@ static napi_value Register(napi_env env, napi_callback_info info) {
       static const char *const gates_outputs[] = {"h: float", "c_new: float", "saved: float"};
       static const char *const gates_grad_inputs[] = {"saved: float", "c: float", "dh: float", "dc_new: float"};
       static const char *const gates_grad_outputs[] = {"dz: float", "dc: float"};
+      static const char *const gru_inputs[] = {"x_proj: float", "h_proj: float", "h: float"};
+      static const char *const gru_outputs[] = {"h_new: float", "gates: float"};
+      static const char *const gru_grad_inputs[] = {"gates: float", "h_proj: float", "h: float", "dh_new: float"};
+      static const char *const gru_grad_outputs[] = {"dx_proj: float", "dh_proj: float", "dh: float"};
       char error[400];
       const char *failure = register_op("BpttLstmCell", cell_inputs, 5, cell_outputs, 7, compute_cell, error, sizeof error);
       if (failure == NULL) failure = register_op("BpttLstmCellGrad", grad_inputs, 10, grad_outputs, 3, compute_cell_grad, error, sizeof error);
       if (failure == NULL) failure = register_op("BpttLstmGates", gates_inputs, 3, gates_outputs, 3, compute_gates, error, sizeof error);
       if (failure == NULL)
         failure = register_op("BpttLstmGatesGrad", gates_grad_inputs, 4, gates_grad_outputs, 2, compute_gates_grad, error, sizeof error);
+      if (failure == NULL) failure = register_op("BpttGruGates", gru_inputs, 3, gru_outputs, 2, compute_gru, error, sizeof error);
+      if (failure == NULL) failure = register_op("BpttGruGatesGrad", gru_grad_inputs, 4, gru_grad_outputs, 3, compute_gru_grad, error, sizeof error);
       registered = failure == NULL;
-      snprintf(detail, sizeof detail, "%s", registered ? "BpttLstmCell, BpttLstmCellGrad, BpttLstmGates and BpttLstmGatesGrad registered" : failure);
+      snprintf(detail, sizeof detail, "%s", registered ? "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients)" : failure);
     }
   }
   return result_object(env, registered, detail);
