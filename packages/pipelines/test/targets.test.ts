@@ -30,6 +30,7 @@ describe('buildPipelineGraph', () => {
     expect(train.inputs).toContainEqual({ env: 'BPTT_NATIVE_GRAPH' });
     expect(train.inputs).toContainEqual({ env: 'BPTT_NATIVE_STEP_KERNELS' });
     expect(train.inputs).toContainEqual('{workspaceRoot}/packages/models/native/step-kernels/step_kernels.c');
+    expect(train.inputs).toContainEqual('{workspaceRoot}/packages/models/native/step-kernels/binding.gyp');
     expect(train.inputs).toContainEqual({ env: 'TF_NUM_INTRAOP_THREADS' });
     expect(train.outputs).toEqual(['{workspaceRoot}/artifacts/demo/runs/a/train']);
     const synthesize = graph.projects[`${E}/demo/datasets/rev`]!.targets['synthesize']!;

@@ -88,10 +88,9 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
 function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
   switch (path) {
     case 'product':
-      // On native, a graph: the recurrence step by step, the step-kernels addon's step kernels (where built).
-      return { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'product-composed':
-      // On native, a graph: the recurrence step by step, composed gate ops forward, LSTMBlockCellGrad backward.
+      // On native, a graph with the recurrence step by step: one step-kernels kernel each way per step (product, where
+      // built), or composed gate ops forward and LSTMBlockCellGrad backward (product-composed).
       return { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'product-eager':
       return backend === 'tensorflow'

@@ -351,145 +351,143 @@ static void finish(KernelCall *call, TF_Tensor **outputs, int output_count) {
   tf.DeleteStatus(call->status);
 }
 
-static const float *input_data(KernelCall *call, int k) { return (const float *)tf.TensorData(call->inputs[k]); }
+/*
+ * One op: its arguments as TensorFlow declares them, each one's width in multiples of H (0: the [B, 1] mask), and
+ * the row function that computes one batch row from its inputs' and outputs' rows.
+ */
+typedef struct {
+  const char *name;
+  int inputs, outputs;
+  const char *input_specs[MAX_IO], *output_specs[MAX_IO];
+  int input_widths[MAX_IO], output_widths[MAX_IO];
+  void (*row)(int H, float mask, const float *const *in, float *const *out);
+} OpSpec;
 
-static void compute_cell(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
+/* The row functions with their arguments as arrays, in each op's argument order. */
+static void cell_op_row(int H, float m, const float *const *in, float *const *out) {
+  cell_row(H, m, in[0], in[1], in[2], in[3], out[0], out[1], out[2], out[3], out[4], out[5], out[6]);
+}
+static void cell_grad_op_row(int H, float m, const float *const *in, float *const *out) {
+  cell_grad_row(H, m, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8], out[0], out[1], out[2]);
+}
+static void gates_op_row(int H, float m, const float *const *in, float *const *out) {
+  (void)m;
+  gates_row(H, in[0], in[1], in[2], out[0], out[1], out[2]);
+}
+static void gates_grad_op_row(int H, float m, const float *const *in, float *const *out) {
+  (void)m;
+  gates_grad_row(H, in[0], in[1], in[2], in[3], out[0], out[1]);
+}
+static void gru_op_row(int H, float m, const float *const *in, float *const *out) {
+  (void)m;
+  gru_row(H, in[0], in[1], in[2], out[0], out[1]);
+}
+static void gru_grad_op_row(int H, float m, const float *const *in, float *const *out) {
+  (void)m;
+  gru_grad_row(H, in[0], in[1], in[2], in[3], out[0], out[1], out[2]);
+}
+
+static const OpSpec OPS[] = {
+    {"BpttLstmCell", 5, 7,
+     {"xw: float", "hu: float", "c_prev: float", "h_prev: float", "mask: float"},
+     {"i: float", "ci: float", "f: float", "o: float", "co: float", "c: float", "h: float"},
+     {4, 4, 1, 1, 0}, {1, 1, 1, 1, 1, 1, 1}, cell_op_row},
+    {"BpttLstmCellGrad", 10, 3,
+     {"i: float", "ci: float", "f: float", "o: float", "co: float", "c_prev: float", "dh: float", "dy: float", "dc: float", "mask: float"},
+     {"dicfo: float", "dc_prev: float", "dh_rest: float"},
+     {1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, {4, 1, 1}, cell_grad_op_row},
+    {"BpttLstmGates", 3, 3,
+     {"x_proj: float", "h_proj: float", "c: float"},
+     {"h: float", "c_new: float", "saved: float"},
+     {4, 4, 1}, {1, 1, 5}, gates_op_row},
+    {"BpttLstmGatesGrad", 4, 2,
+     {"saved: float", "c: float", "dh: float", "dc_new: float"},
+     {"dz: float", "dc: float"},
+     {5, 1, 1, 1}, {4, 1}, gates_grad_op_row},
+    {"BpttGruGates", 3, 2,
+     {"x_proj: float", "h_proj: float", "h: float"},
+     {"h_new: float", "gates: float"},
+     {3, 3, 1}, {1, 3}, gru_op_row},
+    {"BpttGruGatesGrad", 4, 3,
+     {"gates: float", "h_proj: float", "h: float", "dh_new: float"},
+     {"dx_proj: float", "dh_proj: float", "dh: float"},
+     {3, 3, 1, 1}, {3, 3, 1}, gru_grad_op_row},
+};
+enum { OP_COUNT = sizeof OPS / sizeof *OPS };
+
+/* Every op's kernel: checks and reads the inputs, allocates the outputs, runs the op's row function per batch row. */
+static void run_op(const OpSpec *op, TF_OpKernelContext *context) {
   KernelCall call = {.context = context, .status = tf.NewStatus()};
-  TF_Tensor *held[7] = {NULL};
-  static const int widths[5] = {4, 4, 1, 1, 0};
-  if (read_inputs(&call, "BpttLstmCell", 5, widths)) {
-    float *out[7];
+  TF_Tensor *held[MAX_IO] = {NULL};
+  if (read_inputs(&call, op->name, op->inputs, op->input_widths)) {
+    float *out[MAX_IO];
     int ok = 1;
-    for (int k = 0; k < 7 && ok; k++) ok = (out[k] = output(&call, k, call.H, &held[k])) != NULL;
+    for (int k = 0; k < op->outputs && ok; k++) ok = (out[k] = output(&call, k, op->output_widths[k] * call.H, &held[k])) != NULL;
     if (ok) {
       const int64_t B = call.B, H = call.H;
-      const float *xw = input_data(&call, 0), *hu = input_data(&call, 1), *cp = input_data(&call, 2), *hp = input_data(&call, 3),
-                  *mask = input_data(&call, 4);
+      const float *in[MAX_IO], *mask = NULL;
+      for (int k = 0; k < op->inputs; k++) {
+        in[k] = (const float *)tf.TensorData(call.inputs[k]);
+        if (op->input_widths[k] == 0) mask = in[k];
+      }
       for (int64_t b = 0; b < B; b++) {
-        const int64_t row = b * H, wide = b * 4 * H;
-        cell_row((int)H, mask[b], xw + wide, hu + wide, cp + row, hp + row, out[0] + row, out[1] + row, out[2] + row, out[3] + row,
-                 out[4] + row, out[5] + row, out[6] + row);
+        const float *row_in[MAX_IO];
+        float *row_out[MAX_IO];
+        for (int k = 0; k < op->inputs; k++) row_in[k] = in[k] + b * (op->input_widths[k] == 0 ? 1 : op->input_widths[k] * H);
+        for (int k = 0; k < op->outputs; k++) row_out[k] = out[k] + b * op->output_widths[k] * H;
+        op->row((int)H, mask == NULL ? 1.0f : mask[b], row_in, row_out);
       }
     }
   }
-  finish(&call, held, 7);
+  finish(&call, held, op->outputs);
 }
 
-static void compute_cell_grad(void *kernel, TF_OpKernelContext *context) {
+/* TensorFlow's kernel builder passes no data to a compute function, so one small function per op names its spec. */
+static void compute_op0(void *kernel, TF_OpKernelContext *context) {
   (void)kernel;
-  KernelCall call = {.context = context, .status = tf.NewStatus()};
-  TF_Tensor *held[3] = {NULL};
-  static const int widths[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
-  if (read_inputs(&call, "BpttLstmCellGrad", 10, widths)) {
-    float *dicfo = output(&call, 0, 4 * call.H, &held[0]);
-    float *dc_prev = dicfo == NULL ? NULL : output(&call, 1, call.H, &held[1]);
-    float *dh_rest = dc_prev == NULL ? NULL : output(&call, 2, call.H, &held[2]);
-    if (dh_rest != NULL) {
-      const int64_t B = call.B, H = call.H;
-      const float *in[10];
-      for (int k = 0; k < 10; k++) in[k] = input_data(&call, k);
-      for (int64_t b = 0; b < B; b++) {
-        const int64_t row = b * H;
-        cell_grad_row((int)H, in[9][b], in[0] + row, in[1] + row, in[2] + row, in[3] + row, in[4] + row, in[5] + row, in[6] + row,
-                      in[7] + row, in[8] + row, dicfo + 4 * row, dc_prev + row, dh_rest + row);
-      }
-    }
-  }
-  finish(&call, held, 3);
+  run_op(&OPS[0], context);
 }
-
-static void compute_gates(void *kernel, TF_OpKernelContext *context) {
+static void compute_op1(void *kernel, TF_OpKernelContext *context) {
   (void)kernel;
-  KernelCall call = {.context = context, .status = tf.NewStatus()};
-  TF_Tensor *held[3] = {NULL};
-  static const int widths[3] = {4, 4, 1};
-  if (read_inputs(&call, "BpttLstmGates", 3, widths)) {
-    float *h = output(&call, 0, call.H, &held[0]);
-    float *c = h == NULL ? NULL : output(&call, 1, call.H, &held[1]);
-    float *saved = c == NULL ? NULL : output(&call, 2, 5 * call.H, &held[2]);
-    if (saved != NULL) {
-      const int64_t B = call.B, H = call.H;
-      const float *xp = input_data(&call, 0), *hp = input_data(&call, 1), *cp = input_data(&call, 2);
-      for (int64_t b = 0; b < B; b++) gates_row((int)H, xp + 4 * b * H, hp + 4 * b * H, cp + b * H, h + b * H, c + b * H, saved + 5 * b * H);
-    }
-  }
-  finish(&call, held, 3);
+  run_op(&OPS[1], context);
 }
-
-static void compute_gates_grad(void *kernel, TF_OpKernelContext *context) {
+static void compute_op2(void *kernel, TF_OpKernelContext *context) {
   (void)kernel;
-  KernelCall call = {.context = context, .status = tf.NewStatus()};
-  TF_Tensor *held[2] = {NULL};
-  static const int widths[4] = {5, 1, 1, 1};
-  if (read_inputs(&call, "BpttLstmGatesGrad", 4, widths)) {
-    float *dz = output(&call, 0, 4 * call.H, &held[0]);
-    float *dc = dz == NULL ? NULL : output(&call, 1, call.H, &held[1]);
-    if (dc != NULL) {
-      const int64_t B = call.B, H = call.H;
-      const float *saved = input_data(&call, 0), *cp = input_data(&call, 1), *dh = input_data(&call, 2), *dc_new = input_data(&call, 3);
-      for (int64_t b = 0; b < B; b++) gates_grad_row((int)H, saved + 5 * b * H, cp + b * H, dh + b * H, dc_new + b * H, dz + 4 * b * H, dc + b * H);
-    }
-  }
-  finish(&call, held, 2);
+  run_op(&OPS[2], context);
 }
-
-static void compute_gru(void *kernel, TF_OpKernelContext *context) {
+static void compute_op3(void *kernel, TF_OpKernelContext *context) {
   (void)kernel;
-  KernelCall call = {.context = context, .status = tf.NewStatus()};
-  TF_Tensor *held[2] = {NULL};
-  static const int widths[3] = {3, 3, 1};
-  if (read_inputs(&call, "BpttGruGates", 3, widths)) {
-    float *h_new = output(&call, 0, call.H, &held[0]);
-    float *gates = h_new == NULL ? NULL : output(&call, 1, 3 * call.H, &held[1]);
-    if (gates != NULL) {
-      const int64_t B = call.B, H = call.H;
-      const float *xp = input_data(&call, 0), *hp = input_data(&call, 1), *h = input_data(&call, 2);
-      for (int64_t b = 0; b < B; b++) gru_row((int)H, xp + 3 * b * H, hp + 3 * b * H, h + b * H, h_new + b * H, gates + 3 * b * H);
-    }
-  }
-  finish(&call, held, 2);
+  run_op(&OPS[3], context);
 }
-
-static void compute_gru_grad(void *kernel, TF_OpKernelContext *context) {
+static void compute_op4(void *kernel, TF_OpKernelContext *context) {
   (void)kernel;
-  KernelCall call = {.context = context, .status = tf.NewStatus()};
-  TF_Tensor *held[3] = {NULL};
-  static const int widths[4] = {3, 3, 1, 1};
-  if (read_inputs(&call, "BpttGruGatesGrad", 4, widths)) {
-    float *dxp = output(&call, 0, 3 * call.H, &held[0]);
-    float *dhp = dxp == NULL ? NULL : output(&call, 1, 3 * call.H, &held[1]);
-    float *dh = dhp == NULL ? NULL : output(&call, 2, call.H, &held[2]);
-    if (dh != NULL) {
-      const int64_t B = call.B, H = call.H;
-      const float *gates = input_data(&call, 0), *hp = input_data(&call, 1), *h = input_data(&call, 2), *dh_new = input_data(&call, 3);
-      for (int64_t b = 0; b < B; b++)
-        gru_grad_row((int)H, gates + 3 * b * H, hp + 3 * b * H, h + b * H, dh_new + b * H, dxp + 3 * b * H, dhp + 3 * b * H, dh + b * H);
-    }
-  }
-  finish(&call, held, 3);
+  run_op(&OPS[4], context);
 }
+static void compute_op5(void *kernel, TF_OpKernelContext *context) {
+  (void)kernel;
+  run_op(&OPS[5], context);
+}
+static void (*const COMPUTE[OP_COUNT])(void *, TF_OpKernelContext *) = {compute_op0, compute_op1, compute_op2, compute_op3, compute_op4, compute_op5};
 
 /* ---- Registration. */
 
 static void unknown_shapes(TF_ShapeInferenceContext *context, TF_Status *status) { tf.ShapeInferenceContextSetUnknownShape(context, status); }
 
-static const char *register_op(const char *name, const char *const *inputs, int input_count, const char *const *outputs, int output_count,
-                               void (*compute)(void *, TF_OpKernelContext *), char *error, size_t error_size) {
+static const char *register_op(const OpSpec *op, void (*compute)(void *, TF_OpKernelContext *), char *error, size_t error_size) {
   TF_Status *status = tf.NewStatus();
-  TF_OpDefinitionBuilder *builder = tf.NewOpDefinitionBuilder(name);
-  for (int k = 0; k < input_count; k++) tf.OpDefinitionBuilderAddInput(builder, inputs[k]);
-  for (int k = 0; k < output_count; k++) tf.OpDefinitionBuilderAddOutput(builder, outputs[k]);
+  TF_OpDefinitionBuilder *builder = tf.NewOpDefinitionBuilder(op->name);
+  for (int k = 0; k < op->inputs; k++) tf.OpDefinitionBuilderAddInput(builder, op->input_specs[k]);
+  for (int k = 0; k < op->outputs; k++) tf.OpDefinitionBuilderAddOutput(builder, op->output_specs[k]);
   tf.OpDefinitionBuilderSetShapeInferenceFunction(builder, unknown_shapes);
   tf.RegisterOpDefinition(builder, status);
   if (tf.GetCode(status) == TF_OK) {
     char kernel_name[64];
-    snprintf(kernel_name, sizeof kernel_name, "%sCpu", name);
-    tf.RegisterKernelBuilder(kernel_name, tf.NewKernelBuilder(name, "CPU", create_kernel, compute, delete_kernel), status);
+    snprintf(kernel_name, sizeof kernel_name, "%sCpu", op->name);
+    tf.RegisterKernelBuilder(kernel_name, tf.NewKernelBuilder(op->name, "CPU", create_kernel, compute, delete_kernel), status);
   }
   const char *result = NULL;
   if (tf.GetCode(status) != TF_OK) {
-    snprintf(error, error_size, "registering %s: %s", name, tf.Message(status));
+    snprintf(error, error_size, "registering %s: %s", op->name, tf.Message(status));
     result = error;
   }
   tf.DeleteStatus(status);
@@ -532,27 +530,9 @@ static napi_value Register(napi_env env, napi_callback_info info) {
     } else if (missing != NULL) {
       snprintf(detail, sizeof detail, "this libtensorflow lacks %s (TensorFlow's kernel C API)", missing);
     } else {
-      static const char *const cell_inputs[] = {"xw: float", "hu: float", "c_prev: float", "h_prev: float", "mask: float"};
-      static const char *const cell_outputs[] = {"i: float", "ci: float", "f: float", "o: float", "co: float", "c: float", "h: float"};
-      static const char *const grad_inputs[] = {"i: float", "ci: float", "f: float", "o: float", "co: float",
-                                                "c_prev: float", "dh: float", "dy: float", "dc: float", "mask: float"};
-      static const char *const grad_outputs[] = {"dicfo: float", "dc_prev: float", "dh_rest: float"};
-      static const char *const gates_inputs[] = {"x_proj: float", "h_proj: float", "c: float"};
-      static const char *const gates_outputs[] = {"h: float", "c_new: float", "saved: float"};
-      static const char *const gates_grad_inputs[] = {"saved: float", "c: float", "dh: float", "dc_new: float"};
-      static const char *const gates_grad_outputs[] = {"dz: float", "dc: float"};
-      static const char *const gru_inputs[] = {"x_proj: float", "h_proj: float", "h: float"};
-      static const char *const gru_outputs[] = {"h_new: float", "gates: float"};
-      static const char *const gru_grad_inputs[] = {"gates: float", "h_proj: float", "h: float", "dh_new: float"};
-      static const char *const gru_grad_outputs[] = {"dx_proj: float", "dh_proj: float", "dh: float"};
       char error[400];
-      const char *failure = register_op("BpttLstmCell", cell_inputs, 5, cell_outputs, 7, compute_cell, error, sizeof error);
-      if (failure == NULL) failure = register_op("BpttLstmCellGrad", grad_inputs, 10, grad_outputs, 3, compute_cell_grad, error, sizeof error);
-      if (failure == NULL) failure = register_op("BpttLstmGates", gates_inputs, 3, gates_outputs, 3, compute_gates, error, sizeof error);
-      if (failure == NULL)
-        failure = register_op("BpttLstmGatesGrad", gates_grad_inputs, 4, gates_grad_outputs, 2, compute_gates_grad, error, sizeof error);
-      if (failure == NULL) failure = register_op("BpttGruGates", gru_inputs, 3, gru_outputs, 2, compute_gru, error, sizeof error);
-      if (failure == NULL) failure = register_op("BpttGruGatesGrad", gru_grad_inputs, 4, gru_grad_outputs, 3, compute_gru_grad, error, sizeof error);
+      const char *failure = NULL;
+      for (int k = 0; k < OP_COUNT && failure == NULL; k++) failure = register_op(&OPS[k], COMPUTE[k], error, sizeof error);
       registered = failure == NULL;
       snprintf(detail, sizeof detail, "%s", registered ? "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients)" : failure);
     }

@@ -149,7 +149,7 @@ export function lstmGatesBackward(
   }
 }
 
-export function checkForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo } {
+export function checkLstmForwardInputs(inputs: NamedTensorInfoMap): { B: number; H: number; xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo } {
   const { xProj, hProj, c } = inputs as { xProj: TensorInfo; hProj: TensorInfo; c: TensorInfo };
   if (c.shape.length !== 2) throw new Error(`${LSTM_GATES}: c must have rank 2, got shape [${c.shape.join(', ')}]`);
   const [B, H] = c.shape as [number, number];
@@ -195,7 +195,7 @@ registerKernelOnce({
   kernelName: LSTM_GATES,
   backendName: 'wasm',
   kernelFunc: ({ inputs, backend }) => {
-    const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
+    const { B, H, xProj, hProj, c } = checkLstmForwardInputs(inputs);
     const simd = stepSimdKernels(backend as KernelBackend, H);
     if (simd === undefined) return lstmGatesForwardWasm(backend as KernelBackend, xProj, hProj, c, B, H);
     expectFloat32(LSTM_GATES, [xProj, hProj, c]);
@@ -210,7 +210,7 @@ registerKernelOnce({
   kernelName: LSTM_GATES,
   backendName: 'cpu',
   kernelFunc: ({ inputs, backend }) => {
-    const { B, H, xProj, hProj, c } = checkForwardInputs(inputs);
+    const { B, H, xProj, hProj, c } = checkLstmForwardInputs(inputs);
     return runOnBackendMemory(LSTM_GATES, 'cpu', backend as KernelBackend, [xProj, hProj, c], [[B, H], [B, H], [B, 5 * H]], (ins, outs) =>
       lstmGatesForward(B, H, ...(ins as [Float32Array, Float32Array, Float32Array]), ...(outs as [Float32Array, Float32Array, Float32Array])),
     );
@@ -244,7 +244,7 @@ for (const backendName of COMPOSITE_BACKENDS) {
     kernelName: LSTM_GATES,
     backendName,
     kernelFunc: ({ inputs }) => {
-      const { xProj, hProj, c } = checkForwardInputs(inputs);
+      const { xProj, hProj, c } = checkLstmForwardInputs(inputs);
       return lstmGatesComposite(xProj as tf.Tensor2D, hProj as tf.Tensor2D, c as tf.Tensor2D);
     },
   });

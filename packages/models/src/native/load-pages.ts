@@ -11,7 +11,7 @@
  * Optional: without the addon (not built, not Linux, kernel before 5.4) the library simply stays as loaded, and
  * the reason is recorded. `BPTT_NATIVE_PAGE_RELEASE=off` skips both (the bench uses that to measure the gain).
  */
-import { createRequire } from 'node:module';
+import { loadOptionalAddon } from './optional-addon.ts';
 
 export interface LoadPagesRelease {
   readonly released: boolean;
@@ -25,23 +25,14 @@ interface PageReleaseAddon {
   trimHeap?(): boolean;
 }
 
-const ADDON = '../../native/page-release/build/Release/page_release.node';
-
-/** The addon, or undefined when it is not built (or not loadable here). */
-function pageReleaseAddon(): PageReleaseAddon | undefined {
-  try {
-    return createRequire(import.meta.url)(ADDON) as PageReleaseAddon;
-  } catch {
-    return undefined;
-  }
-}
+const pageReleaseAddon = () => loadOptionalAddon<PageReleaseAddon>('page-release', 'page_release');
 
 export function releaseLoadPages(library: string, env: NodeJS.ProcessEnv = process.env): LoadPagesRelease {
   if (env['BPTT_NATIVE_PAGE_RELEASE'] === 'off') return { released: false, detail: 'skipped (BPTT_NATIVE_PAGE_RELEASE=off)' };
   if (process.platform !== 'linux') return { released: false, detail: `not on Linux (${process.platform})` };
-  const addon = pageReleaseAddon();
-  if (addon === undefined) return { released: false, detail: 'the page-release addon is not built (`npm run native:install` builds it)' };
-  const { mappings, bytes, errno } = addon.pageOutReadOnly(library);
+  const loaded = pageReleaseAddon();
+  if (loaded.addon === undefined) return { released: false, detail: loaded.detail };
+  const { mappings, bytes, errno } = loaded.addon.pageOutReadOnly(library);
   if (mappings === 0) {
     return {
       released: false,
@@ -61,5 +52,5 @@ export function releaseLoadPages(library: string, env: NodeJS.ProcessEnv = proce
  */
 export function releaseFreedHeap(env: NodeJS.ProcessEnv = process.env): boolean {
   if (env['BPTT_NATIVE_PAGE_RELEASE'] === 'off' || process.platform !== 'linux') return false;
-  return pageReleaseAddon()?.trimHeap?.() ?? false;
+  return pageReleaseAddon().addon?.trimHeap?.() ?? false;
 }

@@ -18,16 +18,16 @@
  * `BPTT_NATIVE_STEP_KERNELS=off` chooses that path (results differ in the last bits: the addon's sigmoid and tanh
  * are its own, accurate to about 1e-7, and hashed into the pipelines' training stages).
  */
-import { createRequire } from 'node:module';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { envChoice } from '../env-choice.ts';
 import { checkGruForwardInputs, GRU_GATES, GRU_GATES_GRAD, gruGatesComposite, gruGatesGradComposite } from '../fused/gru-gates.ts';
-import { checkForwardInputs, LSTM_GATES, LSTM_GATES_GRAD, lstmGatesComposite } from '../fused/lstm-gates.ts';
+import { checkLstmForwardInputs, LSTM_GATES, LSTM_GATES_GRAD, lstmGatesComposite } from '../fused/lstm-gates.ts';
 import { registerKernelOnce } from '../fused/register.ts';
 import { nativeKernelBackend } from './execute.ts';
 import { NATIVE_BACKEND_NAME } from './load.ts';
 import { lstmGatesGradNative, type LstmBlockGates } from './lstm-block.ts';
+import { loadOptionalAddon } from './optional-addon.ts';
 
 export const NATIVE_STEP_KERNELS_VARIABLE = 'BPTT_NATIVE_STEP_KERNELS';
 export const NATIVE_STEP_KERNELS_CHOICES = ['auto', 'off'] as const;
@@ -42,31 +42,20 @@ interface StepKernelsAddon {
   register(): { registered: boolean; detail: string };
 }
 
-const ADDON = '../../native/step-kernels/build/Release/step_kernels.node';
 let registration: NativeStepKernelsStatus | undefined;
 
 /** Registers the kernels once per process (TensorFlow's op registry is global); later calls return the outcome. */
 function registerOnce(): NativeStepKernelsStatus {
   if (registration !== undefined) return registration;
-  let addon: StepKernelsAddon | undefined;
-  let loadError: string | undefined;
-  try {
-    addon = createRequire(import.meta.url)(ADDON) as StepKernelsAddon;
-  } catch (error) {
-    // Not built, or built but not loadable here (another architecture, a stale build): say which, so the fix is clear.
-    const notBuilt = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND';
-    loadError = notBuilt
-      ? 'the step-kernels addon is not built (`npm run native:install` builds it)'
-      : `the step-kernels addon does not load (${(error as Error).message.split('\n')[0]}); \`npm run native:addons\` rebuilds it`;
+  const loaded = loadOptionalAddon<StepKernelsAddon>('step-kernels', 'step_kernels');
+  if (loaded.addon === undefined) {
+    registration = { available: false, detail: loaded.detail };
+    return registration;
   }
-  if (addon === undefined) {
-    registration = { available: false, detail: loadError ?? 'the step-kernels addon does not load' };
-  } else {
-    // The addon looks for the libtensorflow tfjs-node loaded; until then there is nothing to register into.
-    if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
-    const { registered, detail } = addon.register();
-    registration = { available: registered, detail };
-  }
+  // The addon looks for the libtensorflow tfjs-node loaded; until then there is nothing to register into.
+  if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
+  const { registered, detail } = loaded.addon.register();
+  registration = { available: registered, detail };
   return registration;
 }
 
@@ -154,7 +143,7 @@ function registerStepKernel(kernelName: string, op: string, inputs: readonly str
   });
 }
 
-registerStepKernel(LSTM_GATES, 'BpttLstmGates', ['xProj', 'hProj', 'c'], 3, (t) => lstmGatesComposite(t['xProj']!, t['hProj']!, t['c']!), checkForwardInputs);
+registerStepKernel(LSTM_GATES, 'BpttLstmGates', ['xProj', 'hProj', 'c'], 3, (t) => lstmGatesComposite(t['xProj']!, t['hProj']!, t['c']!), checkLstmForwardInputs);
 registerStepKernel(LSTM_GATES_GRAD, 'BpttLstmGatesGrad', ['saved', 'c', 'dh', 'dcNew'], 2, (t) =>
   lstmGatesGradNative({ saved: t['saved']!, c: t['c']!, dh: t['dh']!, dcNew: t['dcNew']! }),
 );

@@ -1,7 +1,8 @@
 /**
  * Inside a training step being traced into a TensorFlow graph (native/graph), an LSTM layer runs as
- * `graphLstmSequence`: LSTMBlockCell per step and a backward pass whose weight gradients are one matmul over all
- * steps, instead of the step-by-step tfjs loop whose autodiff sums a weight gradient per step.
+ * `graphLstmSequence`: the input projection as one matmul, a per-step forward, and a hand-written backward whose
+ * weight gradients are matmuls over chunks of positions, instead of the step-by-step tfjs loop whose autodiff sums a
+ * weight gradient per step.
  *
  * The step-by-step loop stays where the per-step graph is the point or the math differs: a variational mask on h,
  * dL/dh_t probes, truncated BPTT's window, kept states (language-model restarts), GRU layers, and

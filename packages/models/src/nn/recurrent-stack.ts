@@ -121,7 +121,8 @@ export class RecurrentStack {
 
   /**
    * One direction of one layer: one fused sequence kernel when the math and the policy allow it (fusion-policy.ts),
-   * the graph-step LSTM while a TensorFlow graph is traced (graph-lstm-run.ts), else the step-by-step loop on input projections computed for all steps in one matmul.
+   * the graph-step LSTM while a TensorFlow graph is traced (graph-lstm-run.ts), else the step-by-step loop on input
+   * projections computed for all steps in one matmul.
    */
   private runDirection(
     cell: RecurrentCell,

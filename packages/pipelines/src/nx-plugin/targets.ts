@@ -32,10 +32,16 @@ const EXTERNAL_USED: Record<StageName, readonly string[]> = {
   report: ['vega', 'vega-lite', 'zod'],
 };
 
-/** The stage runner itself: the CLI, the framework, the config schemas and the declaration reader. */
-/** The step-kernels addon's source: its sigmoid and tanh are its own, so its arithmetic is part of a run's bytes. */
-const MODELS_KERNEL_SOURCES = '{workspaceRoot}/packages/models/native/step-kernels/step_kernels.c';
+/**
+ * The step-kernels addon's source and build flags: its sigmoid and tanh are its own, and its flags decide how it
+ * rounds (-ffp-contract=off), so both are part of a run's bytes.
+ */
+const MODELS_KERNEL_SOURCES = [
+  '{workspaceRoot}/packages/models/native/step-kernels/step_kernels.c',
+  '{workspaceRoot}/packages/models/native/step-kernels/binding.gyp',
+];
 
+/** The stage runner itself: the CLI, the framework, the config schemas and the declaration reader. */
 const FRAMEWORK_SOURCES = [
   '{workspaceRoot}/packages/pipelines/src/cli/**/*.ts',
   '{workspaceRoot}/packages/pipelines/src/framework/**/*.ts',
@@ -62,7 +68,7 @@ export function declarationHash(declaration: ExtractedDeclaration): string {
 export function stageSourcePatterns(stage: StageName): string[] {
   return [
     ...PACKAGES_USED[stage].map((name) => `{workspaceRoot}/packages/${name}/src/**/*`),
-    ...(PACKAGES_USED[stage].includes('models') ? [MODELS_KERNEL_SOURCES] : []),
+    ...(PACKAGES_USED[stage].includes('models') ? MODELS_KERNEL_SOURCES : []),
     ...FRAMEWORK_SOURCES,
     ...STAGE_SOURCES[stage],
   ];
@@ -70,8 +76,8 @@ export function stageSourcePatterns(stage: StageName): string[] {
 
 /**
  * Environment variables that change a stage's bytes (the backend; fused vs step-by-step recurrence, native
- * TensorFlow's threads per kernel, graph steps and LSTM step kernels: float rounding). BPTT_WASM_THREADS and BPTT_NATIVE_PAGE_RELEASE
- * are left out on purpose: they change speed and memory, never a number (bit-identical, tested in @bptt/models),
+ * TensorFlow's threads per kernel, graph steps and step kernels: float rounding). BPTT_WASM_THREADS and
+ * BPTT_NATIVE_PAGE_RELEASE are left out on purpose: they change speed and memory, never a number (bit-identical, tested in @bptt/models),
  * so changing them must not retrain anything.
  */
 export function stageEnv(stage: StageName): string[] {

@@ -23,7 +23,7 @@ export interface TrainSummary {
   /**
    * Native TensorFlow seq2seq runs only: how many of the steps this process trained ran as compiled TensorFlow
    * graphs (BPTT_NATIVE_GRAPH; @bptt/models' GraphFunctionCache) and why tracing stopped, if it did; and whether
-   * the graphs' LSTM layers ran on the step-kernels addon's step kernels (BPTT_NATIVE_STEP_KERNELS), or why not.
+   * recurrent time steps ran on the step-kernels addon's kernels (BPTT_NATIVE_STEP_KERNELS), or why not.
    */
   readonly nativeGraph?: {
     readonly policy: string;
