@@ -3,8 +3,8 @@
 # packages/models/native/<name>:
 #   page-release  gives back the pages libtensorflow's loading leaves resident (docs/native-tensorflow.md, "Memory");
 #   step-kernels  registers fused LSTM and GRU time-step ops (BpttLstmCell, BpttLstmGates, BpttGruGates and their
-#                 gradients) into the libtensorflow that tfjs-node loads (docs/native-tensorflow.md, "Fused step
-#                 kernels").
+#                 gradients) and whole-sequence LSTM ops (BpttLstmSequence, its gradient) into the libtensorflow that
+#                 tfjs-node loads (docs/native-tensorflow.md, "Fused step kernels", "Whole-sequence kernels").
 # `native:install` runs it; on a machine where plain `npm ci` installed tfjs-node, run it by hand (or let the
 # Dockerfile do it).
 #
@@ -27,7 +27,7 @@ build() {
   local name=$1 target=$2
   local dir=$REPO/packages/models/native/$name
   local addon=$dir/build/Release/$target.node
-  if [[ -f $addon && $addon -nt $dir/$target.c && $addon -nt $dir/binding.gyp ]]; then
+  if [[ -f $addon ]] && ! find "$dir" -maxdepth 1 -newer "$addon" \( -name "*.c" -o -name "*.h" -o -name binding.gyp \) | grep -q .; then
     log "up to date: ${addon#"$REPO"/}"
     return
   fi

@@ -1,7 +1,7 @@
 /**
  * The LSTM layer that traced training steps use on native TensorFlow (src/native/lstm-graph-sequence.ts: per-step
- * forward, hand-written BPTT backward, its time steps on the step-kernels addon's kernels or composed from
- * TensorFlow's ops) against the unrolled nn.LSTMCell reference with runSequence's padding semantics; and the routing
+ * forward, hand-written BPTT backward, its recurrence one step-kernels addon kernel each way, or its time steps on the
+ * addon's kernels, or composed from TensorFlow's ops) against the unrolled nn.LSTMCell reference with runSequence's padding semantics; and the routing
  * that puts it into traced graphs (nn/graph-lstm-run.ts). Skipped, with the reason, where tfjs-node does not load.
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -32,8 +32,11 @@ const DIRECTIONS = [
   { reverse: true, padded: false, carried: true },
   { reverse: true, padded: true, carried: false },
 ] as const;
-/** Each case on both step kernels: the step-kernels addon's (where built) and TensorFlow's composed ops. */
-const CASES = DIRECTIONS.flatMap((c) => (['auto', 'off'] as const).map((stepKernels) => ({ ...c, stepKernels })));
+/**
+ * Each case on every kernel choice: the addon's sequence kernels (`auto`, where built), its step kernels (`steps`),
+ * TensorFlow's composed ops (`off`).
+ */
+const CASES = DIRECTIONS.flatMap((c) => (['auto', 'steps', 'off'] as const).map((stepKernels) => ({ ...c, stepKernels })));
 
 function stepMasks(padded: boolean): (tf.Tensor2D | undefined)[] | undefined {
   if (!padded) return undefined;
@@ -165,12 +168,22 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
     model.dispose();
   }
 
-  test('one gradient kernel per step and direction, and one matmul per step fewer than the tfjs step loop (BPTT_FUSED_RECURRENCE=off)', () => {
+  test('one sequence kernel per layer and direction each way; else one gradient kernel per step and direction, and one matmul per step fewer than the tfjs step loop (BPTT_FUSED_RECURRENCE=off)', () => {
     // Encoder: 4 source steps (the longest source and EOS) x 2 directions; decoder: 4 steps (BOS + the longest target).
     const steps = 4 * 2 + 4;
+    const layers = 2 + 1;
     try {
+      const sequence = nativeStepKernels().sequence;
+      const whole = tracedOps();
+      // With the addon on an FMA CPU, each layer's recurrence is one kernel each way, and no per-step kernel is left.
+      expect(whole.get('BpttLstmSequence')).toBe(sequence ? layers : undefined);
+      expect(whole.get('BpttLstmSequenceGrad')).toBe(sequence ? layers : undefined);
+      if (sequence) for (const op of ['BpttLstmCell', 'BpttLstmCellGrad', 'LSTMBlockCellGrad']) expect(whole.get(op), op).toBeUndefined();
+      setNativeStepKernels('steps');
       const fused = nativeStepKernels().available;
+      expect(nativeStepKernels().sequence).toBe(false);
       const graph = tracedOps();
+      expect(graph.get('BpttLstmSequence')).toBeUndefined();
       // With the step-kernels addon, one BpttLstmCell and one BpttLstmCellGrad per step; without, LSTMBlockCellGrad.
       expect(graph.get('BpttLstmCell')).toBe(fused ? steps : undefined);
       expect(graph.get('BpttLstmCellGrad')).toBe(fused ? steps : undefined);

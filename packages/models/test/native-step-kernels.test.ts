@@ -2,7 +2,8 @@
  * The step-kernels addon's TensorFlow ops (packages/models/native/step-kernels, src/native/step-kernels.ts):
  * BpttLstmCell against the gate math composed from TensorFlow's own ops and the padding carry of
  * nn/run-sequence.ts, BpttLstmCellGrad against LSTMBlockCellGrad with the same carry, BpttLstmGates(Grad) and
- * BpttGruGates(Grad) against the cpu backend's kernels and as the fused gate ops' one kernel each way, the accuracy
+ * BpttGruGates(Grad) against the cpu backend's kernels and as the fused gate ops' one kernel each way,
+ * BpttLstmSequence(Grad) against BpttLstmCell(Grad) step after step (and, in C, on 1 to 3 threads), the accuracy
  * of the addon's own sigmoid and tanh against float64, and its shape errors. graphLstmSequence with and without these kernels is
  * tested against the unrolled reference in native-graph-lstm.test.ts. Skipped, with the reason, where tfjs-node
  * does not load or the addon is not built (`npm run native:install` builds it; CI does).
@@ -26,6 +27,7 @@ import {
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
 import { lstmBlockCellGrad } from '../src/native/lstm-block.ts';
+import { lstmSequence, lstmSequenceGrad } from '../src/native/step-kernels.ts';
 import { carryThroughPadding } from '../src/nn/run-sequence.ts';
 import { maxAbsDiff, randomTensor } from './recurrent-reference.ts';
 
@@ -49,7 +51,7 @@ describe.skipIf(!status.available)('lstm step kernels (step-kernels addon)', () 
     expect(nativeStepKernels().available, nativeStepKernels().detail).toBe(built);
     setNativeStepKernels('off');
     try {
-      expect(nativeStepKernels()).toEqual({ available: false, detail: 'skipped (BPTT_NATIVE_STEP_KERNELS=off)' });
+      expect(nativeStepKernels()).toEqual({ available: false, sequence: false, detail: 'skipped (BPTT_NATIVE_STEP_KERNELS=off)' });
     } finally {
       setNativeStepKernels('auto');
     }
@@ -221,6 +223,86 @@ describe.skipIf(!status.available)('lstm step kernels (step-kernels addon)', () 
       const g = { i: s, ci: s, f: s, o: s, co: s };
       expect(() => fusedLstmStepGrad(g, s, s, s, tf.zeros([B + 1, H]) as tf.Tensor2D, tf.ones([B, 1]) as tf.Tensor2D)).toThrow(/BpttLstmCellGrad: input 8 must be float32 \[3, 5\]/);
     });
+
+    describe('BpttLstmSequence and BpttLstmSequenceGrad (a layer\'s whole recurrence, units split over threads)', () => {
+      // 67 units: split 48 + 19 over two threads, neither a multiple of the matmul's blocks; rows of lengths 1 to 5.
+      const T = 5;
+      const SB = 4;
+      const SH = 67;
+      const LENGTHS = [5, 3, 1, 4];
+      const hasFma = /^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+      const maskAt = (t: number) => tf.tensor2d(LENGTHS.map((n) => (t < n ? 1 : 0)), [SB, 1]);
+      const inputs = () => ({
+        xw: randomTensor('sequence.xw', [T, SB, 4 * SH], 2) as tf.Tensor3D,
+        u: randomTensor('sequence.u', [SH, 4 * SH], 0.3) as tf.Tensor2D,
+        h0: randomTensor('sequence.h0', [SB, SH], 0.8) as tf.Tensor2D,
+        c0: randomTensor('sequence.c0', [SB, SH], 1.5) as tf.Tensor2D,
+        masks: tf.stack(Array.from({ length: T }, (_, t) => maskAt(t))) as tf.Tensor3D,
+      });
+
+      test('are offered exactly where the CPU has FMA, and not with BPTT_NATIVE_STEP_KERNELS=steps', () => {
+        expect(nativeStepKernels().sequence, nativeStepKernels().detail).toBe(hasFma);
+        setNativeStepKernels('steps');
+        try {
+          expect(nativeStepKernels().available).toBe(true);
+          expect(nativeStepKernels().sequence).toBe(false);
+        } finally {
+          setNativeStepKernels('auto');
+        }
+      });
+
+      test.skipIf(!hasFma)('equal BpttLstmCell and BpttLstmCellGrad step after step with TensorFlow\'s matmuls, padding included', () => {
+        const { xw, u, h0, c0, masks } = inputs();
+        const dy = randomTensor('sequence.dy', [T, SB, SH], 1) as tf.Tensor3D;
+        const dhT = randomTensor('sequence.dh', [SB, SH], 1) as tf.Tensor2D;
+        const dcT = randomTensor('sequence.dc', [SB, SH], 1) as tf.Tensor2D;
+        const whole = lstmSequence(xw, u, h0, c0, masks);
+        const wholeGrad = lstmSequenceGrad(whole, c0, u, dy, dhT, dcT, masks);
+        // The reference: one BpttLstmCell per position, forward; one BpttLstmCellGrad and dz Uᵀ per position, backward.
+        const xs = tf.unstack(xw) as tf.Tensor2D[];
+        const steps = [];
+        let h = h0;
+        let c = c0;
+        for (let t = 0; t < T; t++) {
+          const step = fusedLstmStep(xs[t]!, tf.matMul(h, u), c, h, maskAt(t));
+          steps.push({ ...step, cPrev: c });
+          h = step.h;
+          c = step.c;
+        }
+        const at = (x: tf.Tensor3D, t: number) => tf.squeeze(tf.slice(x, [t, 0, 0], [1, -1, -1]), [0]);
+        steps.forEach((step, t) => {
+          const { i, ci, f, o, co } = step.gates;
+          expect(maxAbsDiff(at(whole.h, t), step.h), `h at ${t}`).toBeLessThan(1e-5);
+          expect(maxAbsDiff(at(whole.c, t), step.c), `c at ${t}`).toBeLessThan(1e-5);
+          expect(maxAbsDiff(at(whole.gates, t), tf.concat([i, ci, f, o, co], 1)), `gates at ${t}`).toBeLessThan(1e-5);
+        });
+        // Padded rows carry their state exactly: row 2 (length 1) keeps its position-0 state to the end.
+        expect(maxAbsDiff(tf.slice(at(whole.h, T - 1), [2, 0], [1, SH]), tf.slice(at(whole.h, 0), [2, 0], [1, SH]))).toBe(0);
+        let dh = dhT;
+        let dc = dcT;
+        const dys = tf.unstack(dy) as tf.Tensor2D[];
+        for (let t = T - 1; t >= 0; t--) {
+          const step = steps[t]!;
+          const grad = fusedLstmStepGrad(step.gates, step.cPrev, dh, dys[t]!, dc, maskAt(t));
+          expect(maxAbsDiff(at(wholeGrad.dz, t), grad.dicfo), `dz at ${t}`).toBeLessThan(1e-5);
+          dh = tf.add(tf.matMul(grad.dicfo, u, false, true), grad.dhRest);
+          dc = grad.dcPrev;
+        }
+        expect(maxAbsDiff(wholeGrad.dh0, dh)).toBeLessThan(1e-5);
+        expect(maxAbsDiff(wholeGrad.dc0, dc)).toBeLessThan(1e-5);
+        // Not vacuous: the gradients reaching the initial state are not small.
+        expect(tf.max(tf.abs(dh)).dataSync()[0]).toBeGreaterThan(0.1);
+      });
+
+      test.skipIf(!hasFma)('a wrongly shaped input is refused with the op, the input and the shape it needs', () => {
+        const { xw, u, h0, c0, masks } = inputs();
+        expect(() => lstmSequence(xw, tf.zeros([SH, 4 * SH + 1]) as tf.Tensor2D, h0, c0, masks)).toThrow(/BpttLstmSequence: input 1 \(u\) must be float32 \[67, 268\]/);
+        expect(() => lstmSequence(xw, u, h0, c0, tf.ones([T, SB, 2]) as tf.Tensor3D)).toThrow(/BpttLstmSequence: input 4 \(mask\) must be float32 \[5, 4, 1\]/);
+        expect(() => lstmSequence(tf.zeros([SB, 4 * SH]) as unknown as tf.Tensor3D, u, h0, c0, masks)).toThrow(/BpttLstmSequence: input 0 \(xw\) must be rank 3, got rank 2/);
+        const whole = lstmSequence(xw, u, h0, c0, masks);
+        expect(() => lstmSequenceGrad(whole, c0, u, tf.zeros([T, SB, SH + 1]) as tf.Tensor3D, h0, c0, masks)).toThrow(/BpttLstmSequenceGrad: input 4 \(dy\) must be float32 \[5, 4, 67\]/);
+      });
+    });
   });
 });
 
@@ -252,7 +334,7 @@ describe.skipIf(!canCompile)('step kernels on every instruction set', () => {
       for (const [name, flags] of variants.filter(([, , runs]) => runs)) {
         const binary = path.join(dir, name);
         // The addon's flags (binding.gyp), with the instruction set pinned instead of cloned.
-        execFileSync('cc', ['-O3', '-std=gnu11', '-ffp-contract=off', '-fno-trapping-math', ...flags, '-DVECTOR_CLONES=', `-I${NODE_HEADERS}`, `-I${kernels}`, source, '-o', binary, '-ldl']);
+        execFileSync('cc', ['-O3', '-std=gnu11', '-pthread', '-ffp-contract=off', '-fno-trapping-math', ...flags, '-DVECTOR_CLONES=', `-I${NODE_HEADERS}`, `-I${kernels}`, source, '-o', binary, '-ldl', '-lm']);
         outputs.set(name, execFileSync(binary));
       }
       const sse2 = outputs.get('sse2')!;
@@ -261,6 +343,30 @@ describe.skipIf(!canCompile)('step kernels on every instruction set', () => {
       // The check can fail: fused multiply-adds round differently.
       if (outputs.has('fma')) expect(outputs.get('fma')!.equals(sse2)).toBe(false);
       expect(readFileSync(path.join(kernels, 'binding.gyp'), 'utf8')).toContain('-ffp-contract=off');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('the sequence kernels\' matmul variants give the same bytes, and so do 1, 2 and 3 threads (a matmul summing in another order does not)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'bptt-sequence-'));
+    try {
+      const binary = path.join(dir, 'check');
+      const kernels = path.join(import.meta.dirname, '..', 'native', 'step-kernels');
+      const source = path.join(import.meta.dirname, 'fixtures', 'sequence-kernels-check.c');
+      execFileSync('cc', ['-O3', '-std=gnu11', '-pthread', '-ffp-contract=off', '-fno-trapping-math', `-I${NODE_HEADERS}`, `-I${kernels}`, source, '-o', binary, '-ldl', '-lm']);
+      // Three threads on any machine: the team's size follows BPTT_NATIVE_SEQUENCE_THREADS.
+      const lines = execFileSync(binary, { env: { ...process.env, BPTT_NATIVE_SEQUENCE_THREADS: '3' } }).toString().trim().split('\n');
+      expect(lines).toContain('gemm control (k reversed): DIFFERENT');
+      // The threads really shared the work (a worker that wakes late skips a job the caller has finished).
+      expect(lines).toContain('workers joined, 2 threads: yes');
+      expect(lines).toContain('workers joined, 3 threads: yes');
+      const checks = lines.filter((line) => !line.startsWith('gemm control') && !line.startsWith('workers joined'));
+      for (const line of checks) expect(line).toMatch(/: same$/);
+      // Both thread counts, forward and backward, three outputs each; plus one line per matmul variant this CPU runs.
+      expect(checks.filter((line) => line.startsWith('sequence'))).toHaveLength(12);
+      // One line per matmul variant the CPU runs: every x86-64 CPU with FMA has AVX2.
+      if (/^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'))) expect(checks.some((line) => line.startsWith('gemm avx'))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -29,7 +29,8 @@ describe('buildPipelineGraph', () => {
     expect(train.inputs).toContainEqual({ env: 'BPTT_FUSED_RECURRENCE' });
     expect(train.inputs).toContainEqual({ env: 'BPTT_NATIVE_GRAPH' });
     expect(train.inputs).toContainEqual({ env: 'BPTT_NATIVE_STEP_KERNELS' });
-    expect(train.inputs).toContainEqual('{workspaceRoot}/packages/models/native/step-kernels/step_kernels.c');
+    expect(train.inputs).toContainEqual('{workspaceRoot}/packages/models/native/step-kernels/*.c');
+    expect(train.inputs).toContainEqual('{workspaceRoot}/packages/models/native/step-kernels/*.h');
     expect(train.inputs).toContainEqual('{workspaceRoot}/packages/models/native/step-kernels/binding.gyp');
     expect(train.inputs).toContainEqual({ env: 'TF_NUM_INTRAOP_THREADS' });
     expect(train.outputs).toEqual(['{workspaceRoot}/artifacts/demo/runs/a/train']);

@@ -11,14 +11,15 @@ export type RecurrentPath = (typeof RECURRENT_PATHS)[number];
  * `product` is @bptt/models' Seq2SeqModel trained as shipped: on the native backend each step is one compiled
  * TensorFlow graph (BPTT_NATIVE_GRAPH=auto) whose recurrence runs step by step; elsewhere fused sequence kernels.
  * `product-eager` is the same with BPTT_NATIVE_GRAPH=off (native only: op by op, TensorFlow's BlockLSTMV2 for the
- * recurrence). `product-composed` is the product with BPTT_NATIVE_STEP_KERNELS=off (native only: graph steps whose
- * LSTM time steps are composed from TensorFlow's own ops instead of the step-kernels addon's two kernels).
+ * recurrence). `product-steps` is the product with BPTT_NATIVE_STEP_KERNELS=steps (native only: graph steps whose
+ * LSTM layers run step by step on the addon's step kernels instead of its whole-sequence kernels);
+ * `product-composed` with BPTT_NATIVE_STEP_KERNELS=off (LSTM time steps composed from TensorFlow's own ops).
  * `product-stepwise` is the product with BPTT_FUSED_RECURRENCE=off, the per-step path that sampling
  * decoders (p < 1) and additive attention run (on native still a graph for p = 1). The others are bench-seq2seq.ts.
  */
-export const BENCH_PATHS = ['product', 'product-eager', 'product-composed', 'product-stepwise', ...RECURRENT_PATHS] as const;
+export const BENCH_PATHS = ['product', 'product-eager', 'product-steps', 'product-composed', 'product-stepwise', ...RECURRENT_PATHS] as const;
 /** Paths that differ from `product` on native TensorFlow only. */
-export const NATIVE_ONLY_PATHS: readonly BenchPath[] = ['product-eager', 'product-composed'];
+export const NATIVE_ONLY_PATHS: readonly BenchPath[] = ['product-eager', 'product-steps', 'product-composed'];
 export type BenchPath = (typeof BENCH_PATHS)[number];
 
 export interface CaseResult {

@@ -15,7 +15,7 @@
  *   --out <file>         where to write the JSON
  *   --configs a,b        reference, larger                      (default: both; --quick: reference)
  *   --backends a,b       tensorflow, wasm, cpu                  (default: all three)
- *   --paths a,b          product, product-eager and product-composed (native only), product-stepwise, unrolled,
+ *   --paths a,b          product, product-eager, product-steps and product-composed (native only), product-stepwise, unrolled,
  *                        fused-cell, fused-sequence
  *   --warmup N --steps N timed steps after warm-up              (default 3 and 10; --quick 1 and 3)
  *   --max-seconds N      per case, timing stops early after this (at least 3 timed steps are kept)

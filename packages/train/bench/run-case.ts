@@ -66,7 +66,7 @@ function randomSplit(config: BenchConfig, examples: number): Seq2SeqSplit {
 }
 
 function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq2Seq & { dispose(): void }; description: string } {
-  if (path === 'product' || path === 'product-eager' || path === 'product-composed' || path === 'product-stepwise') {
+  if (path === 'product' || path === 'product-eager' || path === 'product-steps' || path === 'product-composed' || path === 'product-stepwise') {
     const model = new Seq2SeqModel({
       config: { cell: 'lstm', embeddingDim: config.E, hiddenDim: config.H, layers: 1, attention: 'none' },
       sourceVocabSize: config.V,
@@ -76,6 +76,7 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
     const setting = {
       product: '',
       'product-eager': ', BPTT_NATIVE_GRAPH=off',
+      'product-steps': ', BPTT_NATIVE_STEP_KERNELS=steps',
       'product-composed': ', BPTT_NATIVE_STEP_KERNELS=off',
       'product-stepwise': ', BPTT_FUSED_RECURRENCE=off',
     }[path];
@@ -88,9 +89,11 @@ function buildModel(path: BenchPath, config: BenchConfig): { model: TrainableSeq
 function declaredLevers(path: BenchPath, backend: BackendName): Pick<Levers, 'fusedGates' | 'inputProjection'> {
   switch (path) {
     case 'product':
+    case 'product-steps':
     case 'product-composed':
-      // On native, a graph with the recurrence step by step: one step-kernels kernel each way per step (product, where
-      // built), or composed gate ops forward and LSTMBlockCellGrad backward (product-composed).
+      // On native, a graph with the recurrence as one step-kernels kernel each way per layer (product, where built),
+      // or step by step: one kernel each way per step (product-steps), or composed gate ops forward and
+      // LSTMBlockCellGrad backward (product-composed).
       return { fusedGates: true, inputProjection: 'one matmul for all steps' };
     case 'product-eager':
       return backend === 'tensorflow'
@@ -257,7 +260,7 @@ async function main(argv: readonly string[]): Promise<void> {
     // product-stepwise forces the per-step route; every other path runs as the user's environment says.
     setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
     setNativeGraphSteps(path === 'product-eager' ? 'off' : nativeGraphStepsFromEnv());
-    setNativeStepKernels(path === 'product-composed' ? 'off' : nativeStepKernelsFromEnv());
+    setNativeStepKernels(path === 'product-composed' ? 'off' : path === 'product-steps' ? 'steps' : nativeStepKernelsFromEnv());
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

@@ -19,6 +19,9 @@
  *     (dx_proj, dh_proj, dh): one GRU step in PyTorch's convention (r, z, n; reset after h W_hh), the contract of
  *     src/fused/gru-gates.ts, which every GRU layer runs step by step.
  *
+ * lstm_sequence.c adds BpttLstmSequence and BpttLstmSequenceGrad, a whole LSTM layer's recurrence as one kernel
+ * each way on several threads, built from cell_row and cell_grad_row below.
+ *
  * Why: in a TensorFlow graph each kernel pays the executor's fixed cost (scheduling, output allocation) of several
  * microseconds, more than the arithmetic of a [64, 128] gate op; the recurrence is a chain of such steps, so that
  * cost adds up on the critical path (docs/native-tensorflow.md, "Fused step kernels"). Run op by op from
@@ -37,41 +40,9 @@
 #include <stdio.h>
 #include <string.h>
 
-/* ---- The TensorFlow C API subset used (tensorflow/c/{c_api,kernels,ops,tf_status,tf_tensor}.h, stable C ABI). */
-typedef struct TF_Status TF_Status;
-typedef struct TF_Tensor TF_Tensor;
-typedef struct TF_OpDefinitionBuilder TF_OpDefinitionBuilder;
-typedef struct TF_ShapeInferenceContext TF_ShapeInferenceContext;
-typedef struct TF_KernelBuilder TF_KernelBuilder;
-typedef struct TF_OpKernelConstruction TF_OpKernelConstruction;
-typedef struct TF_OpKernelContext TF_OpKernelContext;
-enum { TF_OK = 0, TF_INVALID_ARGUMENT = 3 };
-enum { TF_FLOAT = 1 };
+#include "kernel_api.h"
 
-static struct {
-  TF_Status *(*NewStatus)(void);
-  void (*DeleteStatus)(TF_Status *);
-  int (*GetCode)(const TF_Status *);
-  const char *(*Message)(const TF_Status *);
-  void (*SetStatus)(TF_Status *, int, const char *);
-  TF_OpDefinitionBuilder *(*NewOpDefinitionBuilder)(const char *);
-  void (*OpDefinitionBuilderAddInput)(TF_OpDefinitionBuilder *, const char *);
-  void (*OpDefinitionBuilderAddOutput)(TF_OpDefinitionBuilder *, const char *);
-  void (*OpDefinitionBuilderSetShapeInferenceFunction)(TF_OpDefinitionBuilder *, void (*)(TF_ShapeInferenceContext *, TF_Status *));
-  void (*RegisterOpDefinition)(TF_OpDefinitionBuilder *, TF_Status *);
-  void (*ShapeInferenceContextSetUnknownShape)(TF_ShapeInferenceContext *, TF_Status *);
-  TF_KernelBuilder *(*NewKernelBuilder)(const char *, const char *, void *(*)(TF_OpKernelConstruction *), void (*)(void *, TF_OpKernelContext *),
-                                        void (*)(void *));
-  void (*RegisterKernelBuilder)(const char *, TF_KernelBuilder *, TF_Status *);
-  void (*GetInput)(TF_OpKernelContext *, int, TF_Tensor **, TF_Status *);
-  TF_Tensor *(*AllocateOutput)(TF_OpKernelContext *, int, int, const int64_t *, int, size_t, TF_Status *);
-  void (*OpKernelContext_Failure)(TF_OpKernelContext *, TF_Status *);
-  int (*NumDims)(const TF_Tensor *);
-  int64_t (*Dim)(const TF_Tensor *, int);
-  int (*TensorType)(const TF_Tensor *);
-  void *(*TensorData)(const TF_Tensor *);
-  void (*DeleteTensor)(TF_Tensor *);
-} tf;
+TfApi tf;
 
 static const char *resolve_api(void *library) {
 #define RESOLVE(field, symbol)                                         \
@@ -136,14 +107,6 @@ static inline float tanh_approx(float x) {
   return __builtin_copysignf(y, x);
 }
 
-#ifndef VECTOR_CLONES /* defined by a build that pins one instruction set, to compare them */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
-#endif
-
 /* One LSTM step from its gate pre-activations (any gate order: the callers pick the columns). */
 typedef struct {
   float i, f, g, o, c, tc;
@@ -177,10 +140,10 @@ static inline StepGrads lstm_step_grad(float i, float f, float g, float o, float
 }
 
 /* One batch row of BpttLstmCell: TensorFlow's gate order (i, ci, f, o), then the padding carry. */
-VECTOR_CLONES static void cell_row(int H, float m, const float *restrict xw, const float *restrict hu, const float *restrict cp,
-                                   const float *restrict hp, float *restrict i_out, float *restrict ci_out, float *restrict f_out,
+VECTOR_CLONES void cell_row(int n, int H, float m, const float *restrict xw, const float *restrict hu, const float *restrict cp,
+                            const float *restrict hp, float *restrict i_out, float *restrict ci_out, float *restrict f_out,
                                    float *restrict o_out, float *restrict co_out, float *restrict c_out, float *restrict h_out) {
-  for (int j = 0; j < H; j++) {
+  for (int j = 0; j < n; j++) {
     const StepValues v = lstm_step(xw[j] + hu[j], xw[2 * H + j] + hu[2 * H + j], xw[H + j] + hu[H + j], xw[3 * H + j] + hu[3 * H + j], cp[j]);
     i_out[j] = v.i;
     ci_out[j] = v.g;
@@ -192,18 +155,18 @@ VECTOR_CLONES static void cell_row(int H, float m, const float *restrict xw, con
   }
   /* The carry of nn/run-sequence.ts, exact at m = 1 and m = 0 (the only values padding uses). */
   if (m == 1.0f) return;
-  for (int j = 0; j < H; j++) {
+  for (int j = 0; j < n; j++) {
     c_out[j] = m == 0.0f ? cp[j] : cp[j] + m * (c_out[j] - cp[j]);
     h_out[j] = m == 0.0f ? hp[j] : hp[j] + m * (h_out[j] - hp[j]);
   }
 }
 
 /* One batch row of BpttLstmCellGrad: dicfo in (i, ci, f, o) order, with the padding carry. */
-VECTOR_CLONES static void cell_grad_row(int H, float m, const float *restrict i_in, const float *restrict ci_in, const float *restrict f_in,
+VECTOR_CLONES void cell_grad_row(int n, int H, float m, const float *restrict i_in, const float *restrict ci_in, const float *restrict f_in,
                                         const float *restrict o_in, const float *restrict co_in, const float *restrict cp,
                                         const float *restrict dh_in, const float *restrict dy, const float *restrict dc_in,
                                         float *restrict dicfo, float *restrict dc_prev, float *restrict dh_rest) {
-  for (int j = 0; j < H; j++) {
+  for (int j = 0; j < n; j++) {
     const float dh_total = dh_in[j] + dy[j];
     const float dh = m * dh_total;
     const float dc_cell = m * dc_in[j];
@@ -279,8 +242,6 @@ VECTOR_CLONES static void gru_grad_row(int H, const float *restrict gates, const
 
 /* ---- Kernels. */
 
-#define MAX_IO 10
-
 typedef struct {
   TF_OpKernelContext *context;
   TF_Status *status;
@@ -296,10 +257,12 @@ static void *create_kernel(TF_OpKernelConstruction *construction) {
 
 static void delete_kernel(void *kernel) { (void)kernel; }
 
-static void fail(KernelCall *call, const char *message) {
-  tf.SetStatus(call->status, TF_INVALID_ARGUMENT, message);
-  tf.OpKernelContext_Failure(call->context, call->status);
+void fail_kernel(TF_OpKernelContext *context, TF_Status *status, const char *message) {
+  tf.SetStatus(status, TF_INVALID_ARGUMENT, message);
+  tf.OpKernelContext_Failure(context, status);
 }
+
+static void fail(KernelCall *call, const char *message) { fail_kernel(call->context, call->status, message); }
 
 /* Reads every input and checks it is float [B, widths[k] x H] (widths[k] = 0: [B, 1], the mask). */
 static int read_inputs(KernelCall *call, const char *op, int count, const int *widths) {
@@ -356,19 +319,17 @@ static void finish(KernelCall *call, TF_Tensor **outputs, int output_count) {
  * the row function that computes one batch row from its inputs' and outputs' rows.
  */
 typedef struct {
-  const char *name;
-  int inputs, outputs;
-  const char *input_specs[MAX_IO], *output_specs[MAX_IO];
+  OpSignature signature;
   int input_widths[MAX_IO], output_widths[MAX_IO];
   void (*row)(int H, float mask, const float *const *in, float *const *out);
 } OpSpec;
 
 /* The row functions with their arguments as arrays, in each op's argument order. */
 static void cell_op_row(int H, float m, const float *const *in, float *const *out) {
-  cell_row(H, m, in[0], in[1], in[2], in[3], out[0], out[1], out[2], out[3], out[4], out[5], out[6]);
+  cell_row(H, H, m, in[0], in[1], in[2], in[3], out[0], out[1], out[2], out[3], out[4], out[5], out[6]);
 }
 static void cell_grad_op_row(int H, float m, const float *const *in, float *const *out) {
-  cell_grad_row(H, m, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8], out[0], out[1], out[2]);
+  cell_grad_row(H, H, m, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8], out[0], out[1], out[2]);
 }
 static void gates_op_row(int H, float m, const float *const *in, float *const *out) {
   (void)m;
@@ -388,29 +349,29 @@ static void gru_grad_op_row(int H, float m, const float *const *in, float *const
 }
 
 static const OpSpec OPS[] = {
-    {"BpttLstmCell", 5, 7,
+    {{"BpttLstmCell", 5, 7,
      {"xw: float", "hu: float", "c_prev: float", "h_prev: float", "mask: float"},
-     {"i: float", "ci: float", "f: float", "o: float", "co: float", "c: float", "h: float"},
+     {"i: float", "ci: float", "f: float", "o: float", "co: float", "c: float", "h: float"}},
      {4, 4, 1, 1, 0}, {1, 1, 1, 1, 1, 1, 1}, cell_op_row},
-    {"BpttLstmCellGrad", 10, 3,
+    {{"BpttLstmCellGrad", 10, 3,
      {"i: float", "ci: float", "f: float", "o: float", "co: float", "c_prev: float", "dh: float", "dy: float", "dc: float", "mask: float"},
-     {"dicfo: float", "dc_prev: float", "dh_rest: float"},
+     {"dicfo: float", "dc_prev: float", "dh_rest: float"}},
      {1, 1, 1, 1, 1, 1, 1, 1, 1, 0}, {4, 1, 1}, cell_grad_op_row},
-    {"BpttLstmGates", 3, 3,
+    {{"BpttLstmGates", 3, 3,
      {"x_proj: float", "h_proj: float", "c: float"},
-     {"h: float", "c_new: float", "saved: float"},
+     {"h: float", "c_new: float", "saved: float"}},
      {4, 4, 1}, {1, 1, 5}, gates_op_row},
-    {"BpttLstmGatesGrad", 4, 2,
+    {{"BpttLstmGatesGrad", 4, 2,
      {"saved: float", "c: float", "dh: float", "dc_new: float"},
-     {"dz: float", "dc: float"},
+     {"dz: float", "dc: float"}},
      {5, 1, 1, 1}, {4, 1}, gates_grad_op_row},
-    {"BpttGruGates", 3, 2,
+    {{"BpttGruGates", 3, 2,
      {"x_proj: float", "h_proj: float", "h: float"},
-     {"h_new: float", "gates: float"},
+     {"h_new: float", "gates: float"}},
      {3, 3, 1}, {1, 3}, gru_op_row},
-    {"BpttGruGatesGrad", 4, 3,
+    {{"BpttGruGatesGrad", 4, 3,
      {"gates: float", "h_proj: float", "h: float", "dh_new: float"},
-     {"dx_proj: float", "dh_proj: float", "dh: float"},
+     {"dx_proj: float", "dh_proj: float", "dh: float"}},
      {3, 3, 1, 1}, {3, 3, 1}, gru_grad_op_row},
 };
 enum { OP_COUNT = sizeof OPS / sizeof *OPS };
@@ -419,27 +380,28 @@ enum { OP_COUNT = sizeof OPS / sizeof *OPS };
 static void run_op(const OpSpec *op, TF_OpKernelContext *context) {
   KernelCall call = {.context = context, .status = tf.NewStatus()};
   TF_Tensor *held[MAX_IO] = {NULL};
-  if (read_inputs(&call, op->name, op->inputs, op->input_widths)) {
+  const OpSignature *sig = &op->signature;
+  if (read_inputs(&call, sig->name, sig->inputs, op->input_widths)) {
     float *out[MAX_IO];
     int ok = 1;
-    for (int k = 0; k < op->outputs && ok; k++) ok = (out[k] = output(&call, k, op->output_widths[k] * call.H, &held[k])) != NULL;
+    for (int k = 0; k < sig->outputs && ok; k++) ok = (out[k] = output(&call, k, op->output_widths[k] * call.H, &held[k])) != NULL;
     if (ok) {
       const int64_t B = call.B, H = call.H;
       const float *in[MAX_IO], *mask = NULL;
-      for (int k = 0; k < op->inputs; k++) {
+      for (int k = 0; k < sig->inputs; k++) {
         in[k] = (const float *)tf.TensorData(call.inputs[k]);
         if (op->input_widths[k] == 0) mask = in[k];
       }
       for (int64_t b = 0; b < B; b++) {
         const float *row_in[MAX_IO];
         float *row_out[MAX_IO];
-        for (int k = 0; k < op->inputs; k++) row_in[k] = in[k] + b * (op->input_widths[k] == 0 ? 1 : op->input_widths[k] * H);
-        for (int k = 0; k < op->outputs; k++) row_out[k] = out[k] + b * op->output_widths[k] * H;
+        for (int k = 0; k < sig->inputs; k++) row_in[k] = in[k] + b * (op->input_widths[k] == 0 ? 1 : op->input_widths[k] * H);
+        for (int k = 0; k < sig->outputs; k++) row_out[k] = out[k] + b * op->output_widths[k] * H;
         op->row((int)H, mask == NULL ? 1.0f : mask[b], row_in, row_out);
       }
     }
   }
-  finish(&call, held, op->outputs);
+  finish(&call, held, sig->outputs);
 }
 
 /* TensorFlow's kernel builder passes no data to a compute function, so one small function per op names its spec. */
@@ -467,13 +429,13 @@ static void compute_op5(void *kernel, TF_OpKernelContext *context) {
   (void)kernel;
   run_op(&OPS[5], context);
 }
-static void (*const COMPUTE[OP_COUNT])(void *, TF_OpKernelContext *) = {compute_op0, compute_op1, compute_op2, compute_op3, compute_op4, compute_op5};
+static const ComputeFunction COMPUTE[OP_COUNT] = {compute_op0, compute_op1, compute_op2, compute_op3, compute_op4, compute_op5};
 
 /* ---- Registration. */
 
 static void unknown_shapes(TF_ShapeInferenceContext *context, TF_Status *status) { tf.ShapeInferenceContextSetUnknownShape(context, status); }
 
-static const char *register_op(const OpSpec *op, void (*compute)(void *, TF_OpKernelContext *), char *error, size_t error_size) {
+const char *register_op(const OpSignature *op, ComputeFunction compute, char *error, size_t error_size) {
   TF_Status *status = tf.NewStatus();
   TF_OpDefinitionBuilder *builder = tf.NewOpDefinitionBuilder(op->name);
   for (int k = 0; k < op->inputs; k++) tf.OpDefinitionBuilderAddInput(builder, op->input_specs[k]);
@@ -494,23 +456,25 @@ static const char *register_op(const OpSpec *op, void (*compute)(void *, TF_OpKe
   return result;
 }
 
-static napi_value result_object(napi_env env, int registered, const char *detail) {
-  napi_value object, flag, text;
+static napi_value result_object(napi_env env, int registered, int sequence, const char *detail) {
+  napi_value object, flag, sequence_flag, text;
   napi_create_object(env, &object);
   napi_get_boolean(env, registered, &flag);
+  napi_get_boolean(env, sequence, &sequence_flag);
   napi_create_string_utf8(env, detail, NAPI_AUTO_LENGTH, &text);
   napi_set_named_property(env, object, "registered", flag);
+  napi_set_named_property(env, object, "sequence", sequence_flag);
   napi_set_named_property(env, object, "detail", text);
   return object;
 }
 
 /*
- * register(): { registered: boolean, detail: string }. Idempotent: TensorFlow's op registry is per process, so the
+ * register(): { registered: boolean, sequence: boolean (BpttLstmSequence too), detail: string }. Idempotent: TensorFlow's op registry is per process, so the
  * outcome of the first call is kept and returned again.
  */
 static napi_value Register(napi_env env, napi_callback_info info) {
   (void)info;
-  static int done = 0, registered = 0;
+  static int done = 0, registered = 0, sequence = 0;
   static char detail[512];
   if (!done) {
     done = 1;
@@ -532,12 +496,21 @@ static napi_value Register(napi_env env, napi_callback_info info) {
     } else {
       char error[400];
       const char *failure = NULL;
-      for (int k = 0; k < OP_COUNT && failure == NULL; k++) failure = register_op(&OPS[k], COMPUTE[k], error, sizeof error);
+      for (int k = 0; k < OP_COUNT && failure == NULL; k++) failure = register_op(&OPS[k].signature, COMPUTE[k], error, sizeof error);
+      sequence = sequence_ops_supported();
+      for (int k = 0; k < SEQUENCE_OP_COUNT && failure == NULL && sequence; k++) failure = register_op(&SEQUENCE_OPS[k], SEQUENCE_COMPUTE[k], error, sizeof error);
       registered = failure == NULL;
-      snprintf(detail, sizeof detail, "%s", registered ? "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients)" : failure);
+      if (!registered) {
+        snprintf(detail, sizeof detail, "%s", failure);
+        sequence = 0;
+      } else if (sequence) {
+        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients), and LSTM sequence kernels (BpttLstmSequence, its gradient) on %d thread%s", sequence_threads(), sequence_threads() == 1 ? "" : "s");
+      } else {
+        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients); no sequence kernels (this CPU has no FMA)");
+      }
     }
   }
-  return result_object(env, registered, detail);
+  return result_object(env, registered, sequence, detail);
 }
 
 static napi_value Init(napi_env env, napi_value exports) {

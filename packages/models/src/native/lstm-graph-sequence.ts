@@ -8,8 +8,10 @@
  *   ([x, h_prev]ᵀ dz, Σ dz) and the input gradient (dz Wᵀ) as matmuls over chunks of positions, which a graph runs
  *   as soon as a chunk's dz exist, beside the rest of the recurrence.
  *
- * A time step's elementwise part (gates, cell update, padding carry; and its gradient) is one kernel each way where
- * the step-kernels addon is built (step-kernels.ts: BpttLstmCell, BpttLstmCellGrad), else composed from
+ * Where the step-kernels addon offers them, the whole recurrence is one kernel each way instead, its hidden units split
+ * over the CPU's cores (lstm-sequence-op.ts: BpttLstmSequence). Otherwise, step by step as below: a time step's
+ * elementwise part (gates, cell update, padding carry; and its gradient) is one kernel each way where the addon is
+ * built (step-kernels.ts: BpttLstmCell, BpttLstmCellGrad, and with BPTT_NATIVE_STEP_KERNELS=steps), else composed from
  * TensorFlow's ops (~15 forward, LSTMBlockCellGrad and ~8 more backward). In a graph each kernel costs the
  * executor a fixed few microseconds on the recurrence's critical path; measured in docs/native-tensorflow.md.
  *
@@ -27,6 +29,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { carryThroughPadding } from '../nn/run-sequence.ts';
 import { requireNativeBackend } from './execute.ts';
 import { lstmBlockCellGrad, prepareNativeLstmCell, type LstmBlockGates, type LstmWeights } from './lstm-block.ts';
+import { layerGradients, projectInputs } from './lstm-layer-matmuls.ts';
+import { sequenceKernelLstm } from './lstm-sequence-op.ts';
 import { fusedLstmStep, fusedLstmStepGrad, nativeStepKernels } from './step-kernels.ts';
 
 export interface GraphLstmOptions {
@@ -45,13 +49,15 @@ export interface GraphLstmResult {
 /** x [T, B, I] time-major, h0 and c0 [B, H], weights in @bptt/models' (PyTorch) layout. Needs `tensorflow`. */
 export function graphLstmSequence(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, weights: LstmWeights, options: GraphLstmOptions = {}): GraphLstmResult {
   requireNativeBackend('graphLstmSequence', 'on other backends run the layer step by step (nn/run-sequence.ts)');
+  const stepKernels = nativeStepKernels();
+  if (stepKernels.sequence) return sequenceKernelLstm(x, h0, c0, weights, options);
   const [T, B, I] = x.shape;
   const H = h0.shape[1];
   const order = Array.from({ length: T }, (_, k) => (options.reverse === true ? T - 1 - k : k));
   const masks = options.stepMasks ?? [];
   const maskList = masks.filter((m): m is tf.Tensor2D => m !== undefined);
   const { w, b } = prepareNativeLstmCell(weights);
-  const kernels = nativeStepKernels().available ? FUSED_STEP : COMPOSED_STEP;
+  const kernels = stepKernels.available ? FUSED_STEP : COMPOSED_STEP;
 
   const run = tf.customGrad((...args) => {
     const [xIn, h0In, c0In, wIn, bIn, save] = args as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
@@ -91,9 +97,9 @@ function runForward(
   order: readonly number[],
   masks: readonly (tf.Tensor2D | undefined)[],
 ) {
-  const [T, B, I] = x.shape;
+  const [T, , I] = x.shape;
   const H = h0.shape[1];
-  const projected = tf.unstack(tf.reshape(tf.add(tf.matMul(tf.reshape(x, [T * B, I]), tf.slice(w, [0, 0], [I, 4 * H])), b), [T, B, 4 * H])) as tf.Tensor2D[];
+  const projected = tf.unstack(projectInputs(x, w, b)) as tf.Tensor2D[];
   const U = tf.slice(w, [I, 0], [H, 4 * H]) as tf.Tensor2D;
   const hPrev = new Array<tf.Tensor2D>(T);
   const cPrev = new Array<tf.Tensor2D>(T);
@@ -205,17 +211,16 @@ function backward(
   }
   // The weight and input gradients, chunk by chunk of positions: in a graph a chunk's matmuls run (on the other
   // core) as soon as its gradients exist, beside the rest of the recurrence, instead of after all of it.
-  const W = tf.slice(w, [0, 0], [I, 4 * H]);
   const dwParts: tf.Tensor2D[] = [];
   const dxParts: tf.Tensor3D[] = [];
   const dbParts: tf.Tensor1D[] = [];
   for (let lo = 0; lo < T; lo += GRADIENT_CHUNK) {
     const n = Math.min(GRADIENT_CHUNK, T - lo);
-    const dzRows = tf.reshape(tf.stack(dz.slice(lo, lo + n)), [n * B, 4 * H]);
-    const inputRows = tf.concat([tf.reshape(tf.slice(x, [lo, 0, 0], [n, B, I]), [n * B, I]), tf.reshape(tf.stack(hPrev.slice(lo, lo + n)), [n * B, H])], 1);
-    dwParts.push(tf.matMul(inputRows, dzRows, true, false));
-    dxParts.push(tf.reshape(tf.matMul(dzRows, W, false, true), [n, B, I]));
-    dbParts.push(tf.sum(dzRows, 0));
+    const rows = (positions: tf.Tensor[], width: number): tf.Tensor2D => tf.reshape(tf.stack(positions), [n * B, width]);
+    const chunk = layerGradients(tf.reshape(tf.slice(x, [lo, 0, 0], [n, B, I]), [n * B, I]), rows(hPrev.slice(lo, lo + n), H), rows(dz.slice(lo, lo + n), 4 * H), w);
+    dwParts.push(chunk.dw);
+    dxParts.push(tf.reshape(chunk.dx, [n, B, I]));
+    dbParts.push(chunk.db);
   }
   return [tf.concat(dxParts, 0), dh, dc, tf.addN(dwParts), tf.addN(dbParts)];
 }

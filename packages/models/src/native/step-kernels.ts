@@ -12,11 +12,15 @@
  *   op by op or in a graph: 1 kernel each way instead of ~10 forward and LSTMBlockCellGrad with 3 more backward.
  * - BpttGruGates / BpttGruGatesGrad: the same for the fused GRU gate op (fused/gru-gates.ts), which every GRU layer
  *   runs: 1 kernel each way instead of ~12 and ~20.
+ * - BpttLstmSequence / BpttLstmSequenceGrad: a whole LSTM layer's recurrence as one kernel each way, its hidden units
+ *   split over the CPU's cores with one barrier per time step (graphLstmSequence's layers where the CPU has FMA;
+ *   lstm_sequence.c says why and how). Results do not depend on the thread count (BPTT_NATIVE_SEQUENCE_THREADS).
  *
  * Optional like the page-release addon: not built, not Linux, or a libtensorflow without the kernel C API, and
  * every user composes the step from TensorFlow's own ops as before, with the reason recorded.
- * `BPTT_NATIVE_STEP_KERNELS=off` chooses that path (results differ in the last bits: the addon's sigmoid and tanh
- * are its own, accurate to about 1e-7, and hashed into the pipelines' training stages).
+ * `BPTT_NATIVE_STEP_KERNELS=off` chooses that path, `steps` the step kernels without the sequence kernels (results
+ * differ in the last bits between the three: the addon's sigmoid and tanh are its own, accurate to about 1e-7, and
+ * its matmuls sum in their own order; the variable is hashed into the pipelines' training stages).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
@@ -30,16 +34,18 @@ import { lstmGatesGradNative, type LstmBlockGates } from './lstm-block.ts';
 import { loadOptionalAddon } from './optional-addon.ts';
 
 export const NATIVE_STEP_KERNELS_VARIABLE = 'BPTT_NATIVE_STEP_KERNELS';
-export const NATIVE_STEP_KERNELS_CHOICES = ['auto', 'off'] as const;
+export const NATIVE_STEP_KERNELS_CHOICES = ['auto', 'steps', 'off'] as const;
 
 export interface NativeStepKernelsStatus {
   readonly available: boolean;
+  /** Whether LSTM layers of graph steps run as BpttLstmSequence (needs FMA; off with `steps`). */
+  readonly sequence: boolean;
   /** What was registered, or why not. */
   readonly detail: string;
 }
 
 interface StepKernelsAddon {
-  register(): { registered: boolean; detail: string };
+  register(): { registered: boolean; sequence: boolean; detail: string };
 }
 
 let registration: NativeStepKernelsStatus | undefined;
@@ -49,13 +55,13 @@ function registerOnce(): NativeStepKernelsStatus {
   if (registration !== undefined) return registration;
   const loaded = loadOptionalAddon<StepKernelsAddon>('step-kernels', 'step_kernels');
   if (loaded.addon === undefined) {
-    registration = { available: false, detail: loaded.detail };
+    registration = { available: false, sequence: false, detail: loaded.detail };
     return registration;
   }
   // The addon looks for the libtensorflow tfjs-node loaded; until then there is nothing to register into.
-  if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
-  const { registered, detail } = loaded.addon.register();
-  registration = { available: registered, detail };
+  if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, sequence: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
+  const { registered, sequence, detail } = loaded.addon.register();
+  registration = { available: registered, sequence: registered && sequence, detail };
   return registration;
 }
 
@@ -75,9 +81,11 @@ export function setNativeStepKernels(next: NativeStepKernelsChoice): void {
 /** Whether recurrent time steps run on the addon's kernels here (they need the `tensorflow` backend). */
 export function nativeStepKernels(): NativeStepKernelsStatus {
   choice ??= nativeStepKernelsFromEnv();
-  if (choice === 'off') return { available: false, detail: `skipped (${NATIVE_STEP_KERNELS_VARIABLE}=off)` };
-  if (process.platform !== 'linux') return { available: false, detail: `not on Linux (${process.platform})` };
-  return registerOnce();
+  if (choice === 'off') return { available: false, sequence: false, detail: `skipped (${NATIVE_STEP_KERNELS_VARIABLE}=off)` };
+  if (process.platform !== 'linux') return { available: false, sequence: false, detail: `not on Linux (${process.platform})` };
+  const registered = registerOnce();
+  if (choice === 'steps' && registered.sequence) return { ...registered, sequence: false, detail: `${registered.detail}; sequence kernels not used (${NATIVE_STEP_KERNELS_VARIABLE}=steps)` };
+  return registered;
 }
 
 export interface FusedLstmStep {
@@ -119,6 +127,37 @@ export function fusedLstmStepGrad(
   const { i, ci, f, o, co } = gates;
   const [dicfo, dcPrev, dhRest] = backend.executeMultipleOutputs('BpttLstmCellGrad', [], [i, ci, f, o, co, cPrev, dh, dy, dc, mask], 3) as tf.Tensor2D[];
   return { dicfo: dicfo!, dcPrev: dcPrev!, dhRest: dhRest! };
+}
+
+export interface LstmSequenceForward {
+  /** [T, B, H] each: the state after each position, in the order the op ran them. */
+  readonly h: tf.Tensor3D;
+  readonly c: tf.Tensor3D;
+  /** [T, B, 5H]: each position's (i, ci, f, o, tanh c) activations, what the gradient reads. */
+  readonly gates: tf.Tensor3D;
+}
+
+/**
+ * xw [T, B, 4H]: every position's input projection plus bias, (i, ci, f, o) order; u [H, 4H]; masks [T, B, 1] (0:
+ * padding, state carried through). Positions run from 0 to T - 1.
+ */
+export function lstmSequence(xw: tf.Tensor3D, u: tf.Tensor2D, h0: tf.Tensor2D, c0: tf.Tensor2D, masks: tf.Tensor3D): LstmSequenceForward {
+  const [h, c, gates] = nativeKernelBackend('BpttLstmSequence').executeMultipleOutputs('BpttLstmSequence', [], [xw, u, h0, c0, masks], 3) as tf.Tensor3D[];
+  return { h: h!, c: c!, gates: gates! };
+}
+
+export interface LstmSequenceGrad {
+  /** [T, B, 4H]: dL/dz per position, (i, ci, f, o) order. */
+  readonly dz: tf.Tensor3D;
+  readonly dh0: tf.Tensor2D;
+  readonly dc0: tf.Tensor2D;
+}
+
+/** dy [T, B, H]: the gradient of each position's output h; dh, dc [B, H]: of the final state. */
+export function lstmSequenceGrad(forward: LstmSequenceForward, c0: tf.Tensor2D, u: tf.Tensor2D, dy: tf.Tensor3D, dh: tf.Tensor2D, dc: tf.Tensor2D, masks: tf.Tensor3D): LstmSequenceGrad {
+  const inputs = [forward.gates, forward.c, c0, u, dy, dh, dc, masks];
+  const [dz, dh0, dc0] = nativeKernelBackend('BpttLstmSequenceGrad').executeMultipleOutputs('BpttLstmSequenceGrad', [], inputs, 3) as tf.Tensor[];
+  return { dz: dz as tf.Tensor3D, dh0: dh0 as tf.Tensor2D, dc0: dc0 as tf.Tensor2D };
 }
 
 type Tensors = Record<string, tf.Tensor2D>;

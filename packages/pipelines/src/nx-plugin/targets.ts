@@ -33,11 +33,13 @@ const EXTERNAL_USED: Record<StageName, readonly string[]> = {
 };
 
 /**
- * The step-kernels addon's source and build flags: its sigmoid and tanh are its own, and its flags decide how it
- * rounds (-ffp-contract=off), so both are part of a run's bytes.
+ * The step-kernels addon's sources and build flags: its sigmoid, tanh and matmuls are its own, and its flags decide
+ * how it rounds (-ffp-contract=off), so all are part of a run's bytes. (Its thread count is not: results are the
+ * same on any, tested.)
  */
 const MODELS_KERNEL_SOURCES = [
-  '{workspaceRoot}/packages/models/native/step-kernels/step_kernels.c',
+  '{workspaceRoot}/packages/models/native/step-kernels/*.c',
+  '{workspaceRoot}/packages/models/native/step-kernels/*.h',
   '{workspaceRoot}/packages/models/native/step-kernels/binding.gyp',
 ];
 
