@@ -27,7 +27,7 @@ import {
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
 import { lstmBlockCellGrad } from '../src/native/lstm-block.ts';
-import { lstmSequence, lstmSequenceGrad } from '../src/native/step-kernels.ts';
+import { lstmSequence, lstmSequenceGrad, nativeSequenceThreadsFromEnv } from '../src/native/step-kernels.ts';
 import { carryThroughPadding } from '../src/nn/run-sequence.ts';
 import { maxAbsDiff, randomTensor } from './recurrent-reference.ts';
 
@@ -41,6 +41,15 @@ const B = 3;
 const H = 5;
 /** Row 0 real, row 1 padding, row 2 a fractional mask (not used by padding, but defined by the formula). */
 const MASK = [1, 0, 0.5];
+
+test('BPTT_NATIVE_SEQUENCE_THREADS is a whole number from 1 to 8, or unset; anything else is refused, naming the variable and value', () => {
+  const read = (value: string | undefined) => nativeSequenceThreadsFromEnv(value === undefined ? {} : { BPTT_NATIVE_SEQUENCE_THREADS: value });
+  expect(read(undefined)).toBeUndefined();
+  expect(read('')).toBeUndefined();
+  expect(read('1')).toBe(1);
+  expect(read('8')).toBe(8);
+  for (const bad of ['0', '9', '2.5', 'two', ' 2', '-1']) expect(() => read(bad), bad).toThrow(`BPTT_NATIVE_SEQUENCE_THREADS: expected a whole number from 1 to 8, got "${bad}"`);
+});
 
 describe.skipIf(!status.available)('lstm step kernels (step-kernels addon)', () => {
   beforeAll(async () => {

@@ -75,6 +75,11 @@ static Gemm gemm;
 
 /* ---- A team of threads that run one job together, sharing each phase's chunks. */
 
+/*
+ * CHUNK_UNITS: one AVX-512 register block wide (gemm_avx512), and small enough that a 128-unit layer gives two
+ * threads two chunks each. SPINS_BEFORE_YIELD: a few microseconds of pause instructions; 4,000 spent a fifth of a
+ * training step's CPU time spinning while the awaited thread had no core (docs/native-tensorflow.md).
+ */
 enum { MAX_THREADS = 8, SPINS_BEFORE_YIELD = 200, CHUNK_UNITS = 32 };
 
 static inline void spin_pause(int spins) {

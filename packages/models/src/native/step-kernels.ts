@@ -35,6 +35,10 @@ import { loadOptionalAddon } from './optional-addon.ts';
 
 export const NATIVE_STEP_KERNELS_VARIABLE = 'BPTT_NATIVE_STEP_KERNELS';
 export const NATIVE_STEP_KERNELS_CHOICES = ['auto', 'steps', 'off'] as const;
+/** Threads of the whole-sequence kernels' team, read by the addon (unset: one per CPU this process may use). */
+export const NATIVE_SEQUENCE_THREADS_VARIABLE = 'BPTT_NATIVE_SEQUENCE_THREADS';
+/** The addon's MAX_THREADS (lstm_sequence.c). */
+const MAX_SEQUENCE_THREADS = 8;
 
 export interface NativeStepKernelsStatus {
   readonly available: boolean;
@@ -60,6 +64,7 @@ function registerOnce(): NativeStepKernelsStatus {
   }
   // The addon looks for the libtensorflow tfjs-node loaded; until then there is nothing to register into.
   if (tf.findBackend(NATIVE_BACKEND_NAME) == null) return { available: false, sequence: false, detail: `needs the '${NATIVE_BACKEND_NAME}' backend loaded` };
+  nativeSequenceThreadsFromEnv();
   const { registered, sequence, detail } = loaded.addon.register();
   registration = { available: registered, sequence: registered && sequence, detail };
   return registration;
@@ -71,6 +76,20 @@ let choice: NativeStepKernelsChoice | undefined;
 
 export function nativeStepKernelsFromEnv(env: NodeJS.ProcessEnv = process.env): NativeStepKernelsChoice {
   return envChoice(env, NATIVE_STEP_KERNELS_VARIABLE, NATIVE_STEP_KERNELS_CHOICES, 'auto');
+}
+
+/**
+ * BPTT_NATIVE_SEQUENCE_THREADS as the addon will read it, checked before the addon does (which would fall back to
+ * one thread per CPU on anything but a number): unset or empty gives undefined.
+ */
+export function nativeSequenceThreadsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env[NATIVE_SEQUENCE_THREADS_VARIABLE];
+  if (value === undefined || value === '') return undefined;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_SEQUENCE_THREADS || !/^\d+$/.test(value)) {
+    throw new Error(`${NATIVE_SEQUENCE_THREADS_VARIABLE}: expected a whole number from 1 to ${MAX_SEQUENCE_THREADS}, got "${value}"`);
+  }
+  return threads;
 }
 
 /** Overrides BPTT_NATIVE_STEP_KERNELS for this process (tests, the bench). */
