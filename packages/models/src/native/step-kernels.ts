@@ -12,8 +12,8 @@
  *   op by op or in a graph: 1 kernel each way instead of ~10 forward and LSTMBlockCellGrad with 3 more backward.
  * - BpttGruGates / BpttGruGatesGrad: the same for the fused GRU gate op (fused/gru-gates.ts), which every GRU layer
  *   runs: 1 kernel each way instead of ~12 and ~20.
- * - BpttLstmSequence / BpttLstmSequenceGrad: a whole LSTM layer's recurrence as one kernel each way, its hidden units
- *   split over the CPU's cores with one barrier per time step (graphLstmSequence's layers where the CPU has FMA;
+ * - BpttLstmSequence / BpttLstmSequenceGrad: a whole LSTM layer's recurrence as one kernel each way, each time step's
+ *   hidden units in chunks that a team of threads shares (graphLstmSequence's layers where the CPU has FMA;
  *   lstm_sequence.c says why and how). Results do not depend on the thread count (BPTT_NATIVE_SEQUENCE_THREADS).
  *
  * Optional like the page-release addon: not built, not Linux, or a libtensorflow without the kernel C API, and
