@@ -26,3 +26,16 @@ export function medianRounds<T extends { readonly tokensPerSecond: number }>(run
     return { ...median, roundsTokensPerSecond: group.map((run) => run.tokensPerSecond) };
   });
 }
+
+/**
+ * Our tokens/s over theirs, round by round, and the median of those ratios (the lower middle one for an even
+ * count): both sides of a round ran minutes apart on the same host, so a slow phase of a shared machine slows both,
+ * which the ratio of each side's median round does not account for. Undefined unless both ran the same number of
+ * rounds, more than one.
+ */
+export function roundRatios(ours: readonly number[], theirs: readonly number[]): { readonly ratios: number[]; readonly median: number } | undefined {
+  if (ours.length !== theirs.length || ours.length < 2) return undefined;
+  const ratios = ours.map((x, k) => x / (theirs[k] as number));
+  const sorted = [...ratios].sort((a, b) => a - b);
+  return { ratios, median: sorted[Math.floor((sorted.length - 1) / 2)] as number };
+}
