@@ -149,10 +149,12 @@ export function floorsTable(config: BenchConfig, floors: readonly Floors[], torc
   return `${table(header, rows)}\n${notes.join('\n')}`;
 }
 
-const roundsOf = (result: object): readonly number[] => (result as Partial<RoundFigures>).roundsTokensPerSecond ?? [];
-
 /** The speed targets from the task, checked against this run (undefined when a figure is missing). */
-export function targetChecks(results: readonly CaseResult[], torch: readonly TorchResult[], floors: readonly Floors[] = []): TargetCheck[] {
+export function targetChecks(
+  results: readonly (CaseResult & Partial<RoundFigures>)[],
+  torch: readonly (TorchResult & Partial<RoundFigures>)[],
+  floors: readonly Floors[] = [],
+): TargetCheck[] {
   const checks: TargetCheck[] = [];
   const reference = results.filter((r) => r.config.name === 'reference');
   const peer = (mode: 'cell' | 'fused') => torch.find((t) => t.config === 'reference' && t.mode === mode && t.clock === 'wall');
@@ -166,14 +168,14 @@ export function targetChecks(results: readonly CaseResult[], torch: readonly Tor
     const tokens = kind === 'perStep' ? (c.perStepWithRestTokensPerSecond ?? c.perStepTokensPerSecond) : c.fusedTokensPerSecond;
     return tokens === undefined ? '' : `; ceiling ${(tokens / theirs.tokensPerSecond).toFixed(2)}x`;
   };
-  const check = (target: string, ours: CaseResult | undefined, theirs: TorchResult | undefined, goal: number, ceiling = '') => {
+  const check = (target: string, ours: (CaseResult & Partial<RoundFigures>) | undefined, theirs: (TorchResult & Partial<RoundFigures>) | undefined, goal: number, ceiling = '') => {
     if (ours === undefined || theirs === undefined) {
       checks.push({ target, measured: ours === undefined ? 'no result for our side' : 'no PyTorch figure', met: undefined });
       return;
     }
     const x = ours.tokensPerSecond / theirs.tokensPerSecond;
     // With --rounds, each round's own ratio too: the verdict stays the ratio of the median rounds.
-    const paired = roundRatios(roundsOf(ours), roundsOf(theirs));
+    const paired = roundRatios(ours.roundsTokensPerSecond ?? [], theirs.roundsTokensPerSecond ?? []);
     const byRound = paired === undefined ? '' : `; round by round ${paired.ratios.map((r) => `${r.toFixed(2)}x`).join(', ')}, median ${paired.median.toFixed(2)}x`;
     checks.push({ target, measured: `${x.toFixed(2)}x (${ours.backend} / ${ours.path}: ${ours.tokensPerSecond} vs ${theirs.tokensPerSecond} tokens/s${byRound}${ceiling})`, met: x >= goal });
   };

@@ -57,6 +57,13 @@ typedef struct {
 
 typedef void (*ComputeFunction)(void *kernel, TF_OpKernelContext *context);
 
+/* TensorFlow's kernel builder passes no data to a compute function, so each op gets one that names its spec. */
+#define COMPUTE_FUNCTION(name, run, spec)                                  \
+  static void name(void *kernel, TF_OpKernelContext *context) { \
+    (void)kernel;                                                          \
+    run(spec, context);                                                    \
+  }
+
 /* Registers the op and its CPU kernel; NULL when done, else `error` filled with why not. */
 const char *register_op(const OpSignature *op, ComputeFunction compute, char *error, size_t error_size);
 

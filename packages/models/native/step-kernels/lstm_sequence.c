@@ -109,6 +109,9 @@ struct Job {
   atomic_int joined; /* workers that took part (the tests check that some do) */
 };
 
+/* Chunks of a layer of H units (the last one shorter). */
+static int chunk_count(int H) { return (H + CHUNK_UNITS - 1) / CHUNK_UNITS; }
+
 /* The units of chunk `chunk`: [first, first + count). */
 typedef struct {
   int first, count;
@@ -198,13 +201,12 @@ static void team_start(void) {
 
 /*
  * Runs the job on up to job->threads threads, the caller's one of them, and returns when it is done and no worker is
- * inside it. If another
- * kernel (a second layer TensorFlow runs beside this one) holds the team, the caller runs the job alone: the
- * results are the same.
+ * inside it. If another kernel (a second layer TensorFlow runs beside this one) holds the team, the caller runs the
+ * job alone: the results are the same.
  */
 static void team_run(Job *job) {
   pthread_once(&team.once, team_start);
-  job->chunks = (job->H + CHUNK_UNITS - 1) / CHUNK_UNITS;
+  job->chunks = chunk_count(job->H);
   if (job->threads > team.size) job->threads = team.size;
   if (job->threads > job->chunks) job->threads = job->chunks > 0 ? job->chunks : 1;
   if (job->threads > 1 && pthread_mutex_trylock(&team.busy) != 0) job->threads = 1;
@@ -347,10 +349,9 @@ static void run_sequence_kernel(const SequenceKernel *kernel, TF_OpKernelContext
  * forward of the larger bench configuration (H = 256), one thread: 30-40 ms a sequence read in place.
  */
 
-static size_t chunk_count(int H) { return (size_t)(H + CHUNK_UNITS - 1) / CHUNK_UNITS; }
 
 /* Floats of the panels of one weight matrix: every chunk's 32 columns (padded) over 4H values of k. */
-static size_t panel_floats(int H) { return chunk_count(H) * CHUNK_UNITS * 4 * (size_t)H; }
+static size_t panel_floats(int H) { return (size_t)chunk_count(H) * CHUNK_UNITS * 4 * (size_t)H; }
 
 /* ---- BpttLstmSequence. */
 
@@ -423,10 +424,7 @@ static const SequenceKernel FORWARD_KERNEL = {
     .run = forward_kernel_run,
 };
 
-static void sequence_forward(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_sequence_kernel(&FORWARD_KERNEL, context);
-}
+COMPUTE_FUNCTION(sequence_forward, run_sequence_kernel, &FORWARD_KERNEL)
 
 /* ---- BpttLstmSequenceGrad. */
 
@@ -528,10 +526,7 @@ static const SequenceKernel BACKWARD_KERNEL = {
     .run = backward_kernel_run,
 };
 
-static void sequence_backward(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_sequence_kernel(&BACKWARD_KERNEL, context);
-}
+COMPUTE_FUNCTION(sequence_backward, run_sequence_kernel, &BACKWARD_KERNEL)
 
 const OpSignature SEQUENCE_OPS[SEQUENCE_OP_COUNT] = {
     {"BpttLstmSequence", 5, 3,

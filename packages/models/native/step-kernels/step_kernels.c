@@ -404,31 +404,12 @@ static void run_op(const OpSpec *op, TF_OpKernelContext *context) {
   finish(&call, held, sig->outputs);
 }
 
-/* TensorFlow's kernel builder passes no data to a compute function, so one small function per op names its spec. */
-static void compute_op0(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_op(&OPS[0], context);
-}
-static void compute_op1(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_op(&OPS[1], context);
-}
-static void compute_op2(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_op(&OPS[2], context);
-}
-static void compute_op3(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_op(&OPS[3], context);
-}
-static void compute_op4(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_op(&OPS[4], context);
-}
-static void compute_op5(void *kernel, TF_OpKernelContext *context) {
-  (void)kernel;
-  run_op(&OPS[5], context);
-}
+COMPUTE_FUNCTION(compute_op0, run_op, &OPS[0])
+COMPUTE_FUNCTION(compute_op1, run_op, &OPS[1])
+COMPUTE_FUNCTION(compute_op2, run_op, &OPS[2])
+COMPUTE_FUNCTION(compute_op3, run_op, &OPS[3])
+COMPUTE_FUNCTION(compute_op4, run_op, &OPS[4])
+COMPUTE_FUNCTION(compute_op5, run_op, &OPS[5])
 static const ComputeFunction COMPUTE[OP_COUNT] = {compute_op0, compute_op1, compute_op2, compute_op3, compute_op4, compute_op5};
 
 /* ---- Registration. */
