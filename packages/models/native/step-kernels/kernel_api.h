@@ -91,6 +91,10 @@ void cell_grad_row(int n, int H, float m, const float *restrict i_in, const floa
                    const float *restrict dy, const float *restrict dc_in, float *restrict dicfo, float *restrict dc_prev,
                    float *restrict dh_rest);
 
+/* adam_update.c: BpttAdamUpdate. */
+extern const OpSignature ADAM_OP;
+extern const ComputeFunction ADAM_COMPUTE;
+
 /* lstm_sequence.c: BpttLstmSequence and BpttLstmSequenceGrad. */
 enum { SEQUENCE_OP_COUNT = 2 };
 extern const OpSignature SEQUENCE_OPS[SEQUENCE_OP_COUNT];

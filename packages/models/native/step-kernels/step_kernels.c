@@ -19,6 +19,9 @@
  *     (dx_proj, dh_proj, dh): one GRU step in PyTorch's convention (r, z, n; reset after h W_hh), the contract of
  *     src/fused/gru-gates.ts, which every GRU layer runs step by step.
  *
+ * adam_update.c adds BpttAdamUpdate, one Adam update of one parameter in one pass (the optimizer's 13 kernels per
+ * parameter otherwise).
+ *
  * lstm_sequence.c adds BpttLstmSequence and BpttLstmSequenceGrad, a whole LSTM layer's recurrence as one kernel
  * each way on several threads, built from cell_row and cell_grad_row below.
  *
@@ -478,6 +481,7 @@ static napi_value Register(napi_env env, napi_callback_info info) {
       char error[400];
       const char *failure = NULL;
       for (int k = 0; k < OP_COUNT && failure == NULL; k++) failure = register_op(&OPS[k].signature, COMPUTE[k], error, sizeof error);
+      if (failure == NULL) failure = register_op(&ADAM_OP, ADAM_COMPUTE, error, sizeof error);
       sequence = sequence_ops_supported();
       for (int k = 0; k < SEQUENCE_OP_COUNT && failure == NULL && sequence; k++) failure = register_op(&SEQUENCE_OPS[k], SEQUENCE_COMPUTE[k], error, sizeof error);
       registered = failure == NULL;
@@ -485,9 +489,9 @@ static napi_value Register(napi_env env, napi_callback_info info) {
         snprintf(detail, sizeof detail, "%s", failure);
         sequence = 0;
       } else if (sequence) {
-        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients), and LSTM sequence kernels (BpttLstmSequence, its gradient) on %d thread%s", sequence_threads(), sequence_threads() == 1 ? "" : "s");
+        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients), BpttAdamUpdate, and LSTM sequence kernels (BpttLstmSequence, its gradient) on %d thread%s", sequence_threads(), sequence_threads() == 1 ? "" : "s");
       } else {
-        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients); no sequence kernels (this CPU has no FMA)");
+        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients) and BpttAdamUpdate; no sequence kernels (this CPU has no FMA)");
       }
     }
   }

@@ -12,6 +12,8 @@
  *   op by op or in a graph: 1 kernel each way instead of ~10 forward and LSTMBlockCellGrad with 3 more backward.
  * - BpttGruGates / BpttGruGatesGrad: the same for the fused GRU gate op (fused/gru-gates.ts), which every GRU layer
  *   runs: 1 kernel each way instead of ~12 and ~20.
+ * - BpttAdamUpdate: one Adam update of one parameter in one pass (fused/adam-update.ts's kernels on `tensorflow`,
+ *   eager and in a traced step) instead of 13 kernels, equal to them bit for bit.
  * - BpttLstmSequence / BpttLstmSequenceGrad: a whole LSTM layer's recurrence as one kernel each way, each time step's
  *   hidden units in chunks that a team of threads shares (graphLstmSequence's layers where the CPU has FMA;
  *   lstm_sequence.c says why and how). Results do not depend on the thread count (BPTT_NATIVE_SEQUENCE_THREADS).
@@ -25,6 +27,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NamedTensorInfoMap } from '@tensorflow/tfjs-core';
 import { envChoice } from '../env-choice.ts';
+import { ADAM_UPDATE, ADAM_UPDATE_SCALAR_TENSORS, adamUpdateComposite, type AdamUpdateScalars } from '../fused/adam-update.ts';
 import { checkGruForwardInputs, GRU_GATES, GRU_GATES_GRAD, gruGatesComposite, gruGatesGradComposite } from '../fused/gru-gates.ts';
 import { checkLstmForwardInputs, LSTM_GATES, LSTM_GATES_GRAD, lstmGatesComposite } from '../fused/lstm-gates.ts';
 import { registerKernelOnce } from '../fused/register.ts';
@@ -207,3 +210,32 @@ registerStepKernel(LSTM_GATES_GRAD, 'BpttLstmGatesGrad', ['saved', 'c', 'dh', 'd
 );
 registerStepKernel(GRU_GATES, 'BpttGruGates', ['xProj', 'hProj', 'h'], 2, (t) => gruGatesComposite(t['xProj']!, t['hProj']!, t['h']!), checkGruForwardInputs);
 registerStepKernel(GRU_GATES_GRAD, 'BpttGruGatesGrad', ['gates', 'hProj', 'h', 'dhNew'], 3, (t) => gruGatesGradComposite(t['gates']!, t['hProj']!, t['h']!, t['dhNew']!));
+
+/**
+ * Adam's two kernels on `tensorflow`: BpttAdamUpdate where registered, its constants as one float32 [5] tensor (a
+ * Const node in a traced step), else the composite. `scalars` gives the two per-step scalars as tensors, and whether
+ * it made them (adamUpdate passes numbers; they are freed after the call).
+ */
+function registerAdamKernel(kernelName: string, scalars: (inputs: Record<string, tf.Tensor>, attrs: AdamUpdateScalars) => { stepSize: tf.Scalar; sqrtBiasCorrection2: tf.Scalar; made: boolean }): void {
+  if (tf.getKernel(kernelName, NATIVE_BACKEND_NAME) != null) tf.unregisterKernel(kernelName, NATIVE_BACKEND_NAME);
+  registerKernelOnce({
+    kernelName,
+    backendName: NATIVE_BACKEND_NAME,
+    kernelFunc: ({ inputs, attrs }) => {
+      const { w, g, m, v } = inputs as Record<string, tf.Tensor>;
+      const { beta1, beta2, eps } = attrs as unknown as AdamUpdateScalars;
+      const { stepSize, sqrtBiasCorrection2, made } = scalars(inputs as Record<string, tf.Tensor>, attrs as unknown as AdamUpdateScalars);
+      // The composite multiplies by these as float32 scalars made from JavaScript numbers; so does the kernel.
+      const hyper = nativeStepKernels().available ? tf.tensor1d([beta1, 1 - beta1, beta2, 1 - beta2, eps]) : undefined;
+      try {
+        if (hyper === undefined) return adamUpdateComposite(w!, g!, m!, v!, { beta1, beta2, eps, stepSize, sqrtBiasCorrection2 });
+        return nativeKernelBackend('BpttAdamUpdate').executeMultipleOutputs('BpttAdamUpdate', [], [w!, g!, m!, v!, stepSize, sqrtBiasCorrection2, hyper], 3);
+      } finally {
+        tf.dispose([...(hyper === undefined ? [] : [hyper]), ...(made ? [stepSize, sqrtBiasCorrection2] : [])]);
+      }
+    },
+  });
+}
+
+registerAdamKernel(ADAM_UPDATE, (_inputs, s) => ({ stepSize: tf.scalar(s.stepSize), sqrtBiasCorrection2: tf.scalar(s.sqrtBiasCorrection2), made: true }));
+registerAdamKernel(ADAM_UPDATE_SCALAR_TENSORS, (inputs) => ({ stepSize: inputs['stepSize'] as tf.Scalar, sqrtBiasCorrection2: inputs['sqrtBiasCorrection2'] as tf.Scalar, made: false }));
