@@ -17,6 +17,7 @@ import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
 import { gradientNorms, lossAndGradients } from './gradients.ts';
+import { runGraphStep } from './graph-step.ts';
 import type { Seq2SeqGradientFlow, TrainResult } from './history.ts';
 import { runTrainingLoop, type StepContext, type StepOutcome, type StepUpdate, type TrainingTask } from './loop.ts';
 import type { Clock, OnProgress } from './progress.ts';
@@ -110,39 +111,13 @@ function seq2seqTask(
     return { nllSum, tokens, grads };
   };
 
-  /**
-   * The whole step as a TensorFlow graph (GraphFunctionCache: traced eagerly twice per batch shape, then
-   * compiled): forward, backward and, when the loop offers its StepUpdate, clipping and the optimizer's update.
-   * Inputs are the weights, the batch and the update's state and scalars; the loss is divided by the token count
-   * on the device, so one graph holds for every batch of the same shapes.
-   */
+  /** The whole step as one TensorFlow graph per batch shape (graph-step.ts). */
   const graphStep = (cache: GraphFunctionCache, batch: Seq2SeqBatch, forwardOptions: Seq2SeqForwardOptions, update: StepUpdate | undefined): Omit<StepOutcome, 'teacherForcingRatio'> => {
-    const inputs = [...variables, batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask, ...(update?.reads ?? [])];
-    const key = `${update === undefined ? 'gradients' : 'update'}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
-    const outputs = cache.run(key, inputs, () => {
+    const data = [batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask];
+    return runGraphStep(cache, variables, data, update, 0, () => {
       const { nllSum, grads } = differentiate(batch, forwardOptions, false);
-      try {
-        return tf.tidy(() => {
-          const tokens = tf.sum(batch.targetMask);
-          if (update === undefined) return [tf.stack([nllSum, tokens]), ...grads.map((g) => tf.clone(g))];
-          const step = update.compute(grads);
-          return [tf.stack([nllSum, tokens, step.norm, step.clipped]), ...step.update.weights, ...step.update.state];
-        });
-      } finally {
-        tf.dispose([nllSum, ...grads]);
-      }
-    });
-    const [stats, ...rest] = outputs as tf.Tensor[];
-    const [nllSum, tokens, norm, clipped] = (stats as tf.Tensor).dataSync();
-    (stats as tf.Tensor).dispose();
-    const counted = { nllSum: nllSum as number, tokens: Math.round(tokens as number) };
-    if (update === undefined) return { ...counted, grads: rest };
-    const n = variables.length;
-    return {
-      ...counted,
-      grads: [],
-      updated: { update: { weights: rest.slice(0, n), state: rest.slice(n) }, norm: norm as number, clipped: (clipped as number) > 0 },
-    };
+      return { nllSum, tokens: tf.sum(batch.targetMask), grads, extra: [] };
+    }).outcome;
   };
 
   return {

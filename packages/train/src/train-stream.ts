@@ -5,13 +5,14 @@
  * k2 steps, re-running the forward pass from the state carried at t - k2. Full BPTT is one window per epoch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { RecurrentState, TrainableStreamModel } from '@bptt/models';
+import { GraphFunctionCache, graphStepsApply, nativeKernelBackend, type RecurrentState, type StreamChunk, type TrainableStreamModel } from '@bptt/models';
 import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
 import { gradientNorms, lossAndGradients } from './gradients.ts';
+import { runGraphStep } from './graph-step.ts';
 import type { StreamGradientFlow, TrainResult } from './history.ts';
-import { runTrainingLoop, type StepContext, type StepOutcome, type TrainingTask } from './loop.ts';
+import { runTrainingLoop, type StepContext, type StepOutcome, type StepUpdate, type TrainingTask } from './loop.ts';
 import type { Clock, OnProgress } from './progress.ts';
 import {
   batchifyStream,
@@ -80,14 +81,36 @@ function streamTask(
 
   const diagnosticSplit = valid ?? train;
 
+  // A window that is one chunk and hands its final state on (TBPTT with k1 = k2, full BPTT) runs on native
+  // TensorFlow as one compiled graph per chunk shape (graph-step.ts), the carried state among its inputs.
+  const graphs = graphStepsApply() ? new GraphFunctionCache(nativeKernelBackend('graph training steps')) : undefined;
+
+  const graphStep = (cache: GraphFunctionCache, chunk: StreamChunk, startState: tf.Tensor2D[], step: number, update: StepUpdate | undefined) =>
+    runGraphStep(cache, variables, [chunk.source, chunk.target, chunk.mask, ...startState], update, startState.length, () => {
+      let nllSum: tf.Scalar | undefined;
+      let finalState: tf.Tensor[] = [];
+      // Every scored position of a one-chunk window is in chunk.mask (it starts at lossStart).
+      const tokens = tf.sum(chunk.mask) as tf.Scalar;
+      const { loss, grads } = lossAndGradients(variables, () => {
+        const result = model.forward(chunk, startState, { training: true, dropoutRng: stepRngs(config.seed, step).dropout });
+        nllSum = tf.keep(result.nllSum);
+        finalState = result.finalState.map((s) => tf.keep(s));
+        return tf.div(result.nllSum, tf.maximum(tokens, 1));
+      });
+      loss.dispose();
+      if (nllSum === undefined) throw new Error('the model returned no nllSum');
+      return { nllSum, tokens, grads, extra: finalState };
+    });
+
   return {
     kind: 'stream',
     variables,
+    execution: () => (graphs === undefined ? undefined : { nativeGraph: graphs.status() }),
     stepsPerEpoch: tbpttWindowCount(rows.length, k1),
     dataHash: hashTokenSequences([train.source, train.target, valid?.source ?? [], valid?.target ?? []]),
     hasValidation: valid !== undefined,
 
-    computeStep({ step, indexInEpoch }: StepContext): StepOutcome {
+    computeStep({ step, indexInEpoch }: StepContext, takeUpdate?: () => StepUpdate): StepOutcome {
       const window = tbpttWindow(indexInEpoch, rows.length, k1, k2);
       if (indexInEpoch === 0) replaceCarried(initialState(model, config.batchSize));
       const startState = carried as tf.Tensor2D[];
@@ -95,6 +118,19 @@ function streamTask(
       const split = window.nextStart !== undefined && window.nextStart > window.start && window.nextStart < window.end;
       const bounds = split ? [window.start, window.nextStart as number, window.end] : [window.start, window.end];
       const chunks = bounds.slice(1).map((end, i) => streamChunk(rows, bounds[i] as number, end, window.lossStart));
+
+      const handsOnFinalState = window.nextStart === undefined || window.nextStart === window.end;
+      if (graphs?.usable === true && chunks.length === 1 && window.lossStart === window.start && handsOnFinalState) {
+        try {
+          const { outcome, extra } = graphStep(graphs, chunks[0] as StreamChunk, startState, step, takeUpdate?.());
+          // repackage_hidden, as below: the graph's outputs carry no gradient history.
+          if (window.nextStart !== undefined) replaceCarried(extra as tf.Tensor2D[]);
+          else tf.dispose(extra);
+          return outcome;
+        } finally {
+          chunks.forEach(disposeChunk);
+        }
+      }
 
       let nllSum: tf.Scalar | undefined;
       let tokens = 0;
@@ -172,7 +208,10 @@ function streamTask(
     restoreCarriedState(saved) {
       replaceCarried(saved?.map((s) => tf.keep(deserializeTensor(s) as tf.Tensor2D)));
     },
-    dispose: () => replaceCarried(undefined),
+    dispose: () => {
+      replaceCarried(undefined);
+      graphs?.dispose();
+    },
   };
 }
 

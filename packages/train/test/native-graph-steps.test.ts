@@ -10,8 +10,8 @@ import { createRng } from '@bptt/data';
 import { Seq2SeqModel, setFusedRecurrence, setNativeGraphSteps, tryLoadNativeTensorflow, type Seq2SeqModelOptions } from '@bptt/models';
 import { InMemoryCheckpointStore } from '../src/checkpoint.ts';
 import type { TrainConfigInput } from '../src/config.ts';
-import type { TrainResult } from '../src/history.ts';
 import { trainSeq2Seq } from '../src/train-seq2seq.ts';
+import { expectSameRun } from './same-run.ts';
 import { weightsOf } from './tiny-models.ts';
 
 const status = tryLoadNativeTensorflow();
@@ -53,28 +53,6 @@ async function train(graph: 'auto' | 'off', config: Seq2SeqModelOptions['config'
   } finally {
     m.dispose();
   }
-}
-
-/**
- * Losses and norms to `tolerance` (relative), weights to 5x that, after nine steps: the graph pads lengths to a
- * multiple of 4 and runs other kernels than the op-by-op run, so sums round differently in the last bits, and the
- * differences compound from step to step (Adam normalises every update, which magnifies them in tiny gradients).
- */
-function expectSameRun(a: { result: TrainResult<unknown>; weights: number[][] }, b: { result: TrainResult<unknown>; weights: number[][] }, tolerance: number) {
-  const as = a.result.history.steps;
-  const bs = b.result.history.steps;
-  expect(as.length).toBe(bs.length);
-  as.forEach((step, k) => {
-    const other = bs[k] as (typeof bs)[number];
-    expect(Math.abs(step.loss - other.loss)).toBeLessThan(tolerance * Math.max(1, Math.abs(other.loss)));
-    expect(Math.abs(step.gradNorm - other.gradNorm)).toBeLessThan(tolerance * Math.max(1, other.gradNorm));
-    expect(step.clipped).toBe(other.clipped);
-    expect(step.tokens).toBe(other.tokens);
-  });
-  a.weights.forEach((w, i) => {
-    const other = b.weights[i] as number[];
-    expect(Math.max(...w.map((x, j) => Math.abs(x - (other[j] as number))))).toBeLessThan(5 * tolerance);
-  });
 }
 
 describe.skipIf(!status.available)('training steps as TensorFlow graphs', () => {

@@ -10,7 +10,8 @@ import { parseLanguageModelConfig, type LanguageModelConfig, type LanguageModelC
 import { DropoutMasks, type ModelHooks } from '../nn/dropout.ts';
 import { Embedding } from '../nn/embedding.ts';
 import { Linear } from '../nn/linear.ts';
-import { countTokens, maskedNll } from '../nn/loss.ts';
+import { maskedNll } from '../nn/loss.ts';
+import { isTracingGraph } from '../native/graph/trace.ts';
 import { Parameters } from '../nn/parameters.ts';
 import { flattenStates, unflattenStates, type CellState } from '../nn/recurrent-cell.ts';
 import { RecurrentStack } from '../nn/recurrent-stack.ts';
@@ -81,8 +82,19 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
   }
 
   forward(chunk: StreamChunk, state: RecurrentState, options: StreamForwardOptions): StreamForwardResult {
-    const { loss, nllSum, tokenCount, finalState, stateAt, probes } = this.run(chunk, state, options);
-    return { loss, nllSum, tokenCount, finalState, ...(stateAt === undefined ? {} : { stateAt }), ...(probes === undefined ? {} : { probes }) };
+    const run = this.run(chunk, state, options);
+    const { loss, nllSum, finalState, stateAt, probes } = run;
+    // tokenCount stays a getter: reading it is a sync, which a traced training step does not make.
+    return {
+      loss,
+      nllSum,
+      get tokenCount() {
+        return run.tokenCount;
+      },
+      finalState,
+      ...(stateAt === undefined ? {} : { stateAt }),
+      ...(probes === undefined ? {} : { probes }),
+    };
   }
 
   run(chunk: StreamChunk, state: RecurrentState, options: StreamForwardOptions): StreamRun {
@@ -100,7 +112,10 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
     const masks = DropoutMasks.forPass(this.config.dropout, options.training, options.dropoutRng, this.hooks);
     const probes = options.probeHiddenStates === true ? Array.from({ length: K }, () => tf.zeros([B, H]) as tf.Tensor2D) : undefined;
     const embedded = Embedding.lookup(this.embedding.table(masks), tf.transpose(chunk.source)) as tf.Tensor3D; // [K, B, E]
-    const run = this.stack.run(embedded, masks, { initial, probes, keepStates: true });
+    // Every state is kept for stateAt, except in a traced training step, which reads only the final one: there the
+    // layers run as whole-sequence kernels (nn/graph-lstm-run.ts), which keep none.
+    const keepStates = !isTracingGraph();
+    const run = this.stack.run(embedded, masks, { initial, probes, keepStates });
 
     // Only the last L positions are projected: the others are context for TBPTT(k1 < k2).
     const kept = tf.stack(run.forward.slice(K - L), 1) as tf.Tensor3D; // [B, L, H]
@@ -111,7 +126,9 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
     const targets = tf.slice(chunk.target, [0, K - L], [B, L]);
     const lossMask = tf.slice(chunk.mask, [0, K - L], [B, L]);
     const { perRow, sum: nllSum } = maskedNll(logits, tf.reshape(targets, [-1]), tf.reshape(lossMask, [-1]));
-    const tokenCount = countTokens(lossMask);
+    // The count stays on the device (the same float32 division as by the read-back number), as in Seq2SeqModel.run.
+    const tokens = tf.sum(lossMask);
+    let tokenCount: number | undefined;
 
     const layerStates = run.states; // [layer][step]
     const stateAt = (step: number): RecurrentState => {
@@ -120,11 +137,14 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
       return flattenStates(layerStates.map((steps) => steps[step - 1] as CellState));
     };
     return {
-      loss: tf.div(nllSum, Math.max(tokenCount, 1)) as tf.Scalar,
+      loss: tf.div(nllSum, tf.maximum(tokens, 1)) as tf.Scalar,
       nllSum,
-      tokenCount,
+      get tokenCount() {
+        tokenCount ??= Math.round(tokens.dataSync()[0] as number);
+        return tokenCount;
+      },
       finalState: flattenStates(run.finalForward),
-      stateAt,
+      ...(keepStates ? { stateAt } : {}),
       ...(probes === undefined ? {} : { probes }),
       logits: tf.reshape(logits, [B, L, -1]) as tf.Tensor3D,
       nllPerToken: tf.reshape(perRow, [B, L]) as tf.Tensor2D,
