@@ -2,7 +2,7 @@
  * The LSTM layer that traced training steps use on native TensorFlow (src/native/lstm-graph-sequence.ts: per-step
  * forward, hand-written BPTT backward, its recurrence one step-kernels addon kernel each way, or its time steps on the
  * addon's kernels, or composed from TensorFlow's ops) against the unrolled nn.LSTMCell reference with runSequence's padding semantics; and the routing
- * that puts it into traced graphs (nn/graph-lstm-run.ts). Skipped, with the reason, where tfjs-node does not load.
+ * that puts it into traced graphs (nn/graph-layer-run.ts). Skipped, with the reason, where tfjs-node does not load.
  */
 import { afterEach, beforeAll, describe, expect, test } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
@@ -113,14 +113,14 @@ describe.skipIf(!status.available)('graphLstmSequence (the LSTM layer of traced 
   });
 });
 
-describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers as graphLstmSequence', () => {
+describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers as graphLstmSequence, their GRU layers as the GRU sequence kernels', () => {
   beforeAll(async () => {
     expect(await tf.setBackend('tensorflow')).toBe(true);
   });
 
-  function tracedOps(): Map<string, number> {
+  function tracedOps(cell: 'lstm' | 'gru' = 'lstm'): Map<string, number> {
     const model = new Seq2SeqModel({
-      config: { cell: 'lstm', embeddingDim: 6, hiddenDim: 4, layers: 1, attention: 'none', bidirectional: true },
+      config: { cell, embeddingDim: 6, hiddenDim: 4, layers: 1, attention: 'none', bidirectional: true },
       sourceVocabSize: 9,
       targetVocabSize: 9,
       seed: 3,
@@ -203,6 +203,24 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
       expect(loop.get('BatchMatMulV2')! - graph.get('BatchMatMulV2')!).toBe(steps);
     } finally {
       setFusedRecurrence('auto');
+      setNativeStepKernels('auto');
+    }
+  });
+
+  test('GRU layers: one BpttGruSequence per layer and direction each way where the sequence kernels are registered; else one gate kernel per step', () => {
+    const steps = 4 * 2 + 4;
+    const layers = 2 + 1;
+    try {
+      const sequence = nativeStepKernels().sequence;
+      const whole = tracedOps('gru');
+      expect(whole.get('BpttGruSequence')).toBe(sequence ? layers : undefined);
+      expect(whole.get('BpttGruSequenceGrad')).toBe(sequence ? layers : undefined);
+      if (sequence) for (const op of ['BpttGruGates', 'BpttGruGatesGrad']) expect(whole.get(op), op).toBeUndefined();
+      setNativeStepKernels('steps');
+      const stepwise = tracedOps('gru');
+      expect(stepwise.get('BpttGruSequence')).toBeUndefined();
+      expect(stepwise.get('BpttGruGates')).toBe(nativeStepKernels().available ? steps : undefined);
+    } finally {
       setNativeStepKernels('auto');
     }
   });

@@ -27,7 +27,7 @@ import {
   tryLoadNativeTensorflow,
 } from '../src/native/index.ts';
 import { lstmBlockCellGrad } from '../src/native/lstm-block.ts';
-import { lstmSequence, lstmSequenceGrad, nativeSequenceThreadsFromEnv } from '../src/native/step-kernels.ts';
+import { gruSequence, gruSequenceGrad, lstmSequence, lstmSequenceGrad, nativeSequenceThreadsFromEnv } from '../src/native/step-kernels.ts';
 import { carryThroughPadding } from '../src/nn/run-sequence.ts';
 import { maxAbsDiff, randomTensor } from './recurrent-reference.ts';
 
@@ -233,7 +233,7 @@ describe.skipIf(!status.available)('lstm step kernels (step-kernels addon)', () 
       expect(() => fusedLstmStepGrad(g, s, s, s, tf.zeros([B + 1, H]) as tf.Tensor2D, tf.ones([B, 1]) as tf.Tensor2D)).toThrow(/BpttLstmCellGrad: input 8 must be float32 \[3, 5\]/);
     });
 
-    describe('BpttLstmSequence and BpttLstmSequenceGrad (a layer\'s whole recurrence, units split over threads)', () => {
+    describe('BpttLstmSequence, BpttGruSequence and their gradients (a layer\'s whole recurrence, units split over threads)', () => {
       // 67 units: split 48 + 19 over two threads, neither a multiple of the matmul's blocks; rows of lengths 1 to 5.
       const T = 5;
       const SB = 4;
@@ -311,6 +311,64 @@ describe.skipIf(!status.available)('lstm step kernels (step-kernels addon)', () 
         const whole = lstmSequence(xw, u, h0, c0, masks);
         expect(() => lstmSequenceGrad(whole, c0, u, tf.zeros([T, SB, SH + 1]) as tf.Tensor3D, h0, c0, masks)).toThrow(/BpttLstmSequenceGrad: input 4 \(dy\) must be float32 \[5, 4, 67\]/);
       });
+
+      describe('BpttGruSequence and BpttGruSequenceGrad', () => {
+        const gruInputs = () => ({
+          xp: randomTensor('gru-sequence.xp', [T, SB, 3 * SH], 2) as tf.Tensor3D,
+          w: randomTensor('gru-sequence.w', [SH, 3 * SH], 0.3) as tf.Tensor2D,
+          b: randomTensor('gru-sequence.b', [3 * SH], 0.5) as tf.Tensor1D,
+          h0: randomTensor('gru-sequence.h0', [SB, SH], 0.8) as tf.Tensor2D,
+          masks: tf.stack(Array.from({ length: T }, (_, t) => maskAt(t))) as tf.Tensor3D,
+        });
+
+        test.skipIf(!hasFma)('equal BpttGruGates and BpttGruGatesGrad step after step with TensorFlow\'s matmuls, padding included', () => {
+          const { xp, w, b, h0, masks } = gruInputs();
+          const dy = randomTensor('gru-sequence.dy', [T, SB, SH], 1) as tf.Tensor3D;
+          const dhT = randomTensor('gru-sequence.dh', [SB, SH], 1) as tf.Tensor2D;
+          const whole = gruSequence(xp, w, b, h0, masks);
+          const wholeGrad = gruSequenceGrad(whole, h0, w, dy, dhT, masks);
+          // The reference: h W_hh + b_hh, one BpttGruGates and run-sequence's carry per position; backward one
+          // BpttGruGatesGrad on the gradient reaching the cell, and dhp W_hhᵀ plus the direct and carried parts.
+          const backend = nativeKernelBackend('test');
+          const xs = tf.unstack(xp) as tf.Tensor2D[];
+          const steps: { hp: tf.Tensor2D; gates: tf.Tensor2D; hPrev: tf.Tensor2D }[] = [];
+          const at = (x: tf.Tensor3D, t: number) => tf.squeeze(tf.slice(x, [t, 0, 0], [1, -1, -1]), [0]);
+          let h = h0;
+          for (let t = 0; t < T; t++) {
+            const hp = tf.add(tf.matMul(h, w), b) as tf.Tensor2D;
+            const [hNew, gates] = backend.executeMultipleOutputs('BpttGruGates', [], [xs[t]!, hp, h], 2) as tf.Tensor2D[];
+            const carried = carryThroughPadding({ h: hNew! }, { h }, maskAt(t)).h;
+            expect(maxAbsDiff(at(whole.h, t), carried), `h at ${t}`).toBeLessThan(1e-5);
+            expect(maxAbsDiff(at(whole.saved, t), tf.concat([gates!, tf.slice(hp, [0, 2 * SH], [SB, SH])], 1)), `saved at ${t}`).toBeLessThan(1e-5);
+            steps.push({ hp, gates: gates!, hPrev: h });
+            h = carried;
+          }
+          // Padded rows carry their state exactly: row 2 (length 1) keeps its position-0 state to the end.
+          expect(maxAbsDiff(tf.slice(at(whole.h, T - 1), [2, 0], [1, SH]), tf.slice(at(whole.h, 0), [2, 0], [1, SH]))).toBe(0);
+          let dh = dhT;
+          const dys = tf.unstack(dy) as tf.Tensor2D[];
+          for (let t = T - 1; t >= 0; t--) {
+            const step = steps[t]!;
+            const total = tf.add(dh, dys[t]!);
+            const cell = tf.mul(total, maskAt(t));
+            const [dxp, dhp, direct] = backend.executeMultipleOutputs('BpttGruGatesGrad', [], [step.gates, step.hp, step.hPrev, cell], 3) as tf.Tensor2D[];
+            expect(maxAbsDiff(at(wholeGrad.dxp, t), dxp!), `dxp at ${t}`).toBeLessThan(1e-5);
+            expect(maxAbsDiff(at(wholeGrad.dhp, t), dhp!), `dhp at ${t}`).toBeLessThan(1e-5);
+            dh = tf.add(tf.add(tf.matMul(dhp!, w, false, true), direct!), tf.sub(total, cell)) as tf.Tensor2D;
+          }
+          expect(maxAbsDiff(wholeGrad.dh0, dh)).toBeLessThan(1e-5);
+          // Not vacuous: the gradients reaching the initial state are not small.
+          expect(tf.max(tf.abs(dh)).dataSync()[0]).toBeGreaterThan(0.1);
+        });
+
+        test.skipIf(!hasFma)('a wrongly shaped input is refused with the op, the input and the shape it needs', () => {
+          const { xp, w, b, h0, masks } = gruInputs();
+          expect(() => gruSequence(xp, w, tf.zeros([3 * SH + 1]) as tf.Tensor1D, h0, masks)).toThrow(/BpttGruSequence: input 2 \(bh\) must be float32 \[201\]/);
+          expect(() => gruSequence(xp, tf.zeros([SH, 4 * SH]) as tf.Tensor2D, b, h0, masks)).toThrow(/BpttGruSequence: input 1 \(u\) must be float32 \[67, 201\]/);
+          const whole = gruSequence(xp, w, b, h0, masks);
+          expect(() => gruSequenceGrad(whole, h0, w, tf.zeros([T, SB, SH + 1]) as tf.Tensor3D, h0, masks)).toThrow(/BpttGruSequenceGrad: input 4 \(dy\) must be float32 \[5, 4, 67\]/);
+        });
+      });
     });
   });
 });
@@ -360,7 +418,7 @@ describe.skipIf(!canCompile)('step kernels on every instruction set', () => {
     }
   });
 
-  test('the sequence kernels\' matmul variants give the same bytes, and so do 1, 2 and 3 threads (a matmul summing in another order does not)', () => {
+  test('the sequence kernels\' matmul variants give the same bytes, and so do 1, 2 and 3 threads for LSTM and GRU (a matmul summing in another order does not)', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'bptt-sequence-'));
     try {
       const binary = path.join(dir, 'check');
@@ -377,6 +435,8 @@ describe.skipIf(!canCompile)('step kernels on every instruction set', () => {
       for (const line of checks) expect(line).toMatch(/: same$/);
       // Both thread counts, forward and backward, three outputs each; plus one line per matmul variant this CPU runs.
       expect(checks.filter((line) => line.startsWith('sequence'))).toHaveLength(12);
+      // And the GRU's: two thread counts, two outputs forward and three backward.
+      expect(checks.filter((line) => line.startsWith('gru sequence'))).toHaveLength(10);
       // One line per matmul variant the CPU runs: every x86-64 CPU with FMA has AVX2.
       if (/^flags\s*:.*\bfma\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'))) expect(checks.some((line) => line.startsWith('gemm avx'))).toBe(true);
     } finally {

@@ -10,7 +10,7 @@ import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
 import { gradientNorms, lossAndGradients } from './gradients.ts';
-import { runGraphStep } from './graph-step.ts';
+import { runGraphStep, type DifferentiatedStep } from './graph-step.ts';
 import type { StreamGradientFlow, TrainResult } from './history.ts';
 import { runTrainingLoop, type StepContext, type StepOutcome, type StepUpdate, type TrainingTask } from './loop.ts';
 import type { Clock, OnProgress } from './progress.ts';
@@ -81,26 +81,38 @@ function streamTask(
 
   const diagnosticSplit = valid ?? train;
 
-  // A window that is one chunk and hands its final state on (TBPTT with k1 = k2, full BPTT) runs on native
-  // TensorFlow as one compiled graph per chunk shape (graph-step.ts), the carried state among its inputs.
+  // On native TensorFlow every window runs as one compiled graph per chunk shapes (graph-step.ts), the carried state
+  // among its inputs and the state the next window starts from among its outputs; models with dropout stay eager
+  // (their masks are drawn in JavaScript, so traces differ and the cache says so).
   const graphs = graphStepsApply() ? new GraphFunctionCache(nativeKernelBackend('graph training steps')) : undefined;
 
-  const graphStep = (cache: GraphFunctionCache, chunk: StreamChunk, startState: tf.Tensor2D[], step: number, update: StepUpdate | undefined) =>
-    runGraphStep(cache, variables, [chunk.source, chunk.target, chunk.mask, ...startState], update, startState.length, () => {
-      let nllSum: tf.Scalar | undefined;
-      let finalState: tf.Tensor[] = [];
-      // Every scored position of a one-chunk window is in chunk.mask (it starts at lossStart).
-      const tokens = tf.sum(chunk.mask) as tf.Scalar;
-      const { loss, grads } = lossAndGradients(variables, () => {
-        const result = model.forward(chunk, startState, { training: true, dropoutRng: stepRngs(config.seed, step).dropout });
-        nllSum = tf.keep(result.nllSum);
-        finalState = result.finalState.map((s) => tf.keep(s));
-        return tf.div(result.nllSum, tf.maximum(tokens, 1));
+  /**
+   * Loss and gradients of one window, run as its chunks from `startState`; `extra` is the state after the first
+   * chunk (where a window split at the next window's start hands on; the final state of a one-chunk window). The
+   * loss divides by the token count on the device: the same float32 division as by the read-back count.
+   */
+  const differentiateWindow = (chunks: readonly StreamChunk[], startState: RecurrentState, step: number): DifferentiatedStep => {
+    let nllSum: tf.Scalar | undefined;
+    let handOn: tf.Tensor[] = [];
+    const tokens = tf.tidy(() => chunks.map((chunk) => tf.sum(chunk.mask)).reduce((a, b) => tf.add(a, b)) as tf.Scalar);
+    const { loss, grads } = lossAndGradients(variables, () => {
+      let state: RecurrentState = startState;
+      let nll: tf.Scalar = tf.scalar(0);
+      chunks.forEach((chunk, i) => {
+        // Every piece of the window draws the same dropout masks (variational dropout: one mask per sequence).
+        const dropoutRng = stepRngs(config.seed, step).dropout;
+        const result = model.forward(chunk, state, { training: true, dropoutRng });
+        nll = tf.add(nll, result.nllSum);
+        state = result.finalState;
+        if (i === 0) handOn = result.finalState.map((s) => tf.keep(s));
       });
-      loss.dispose();
-      if (nllSum === undefined) throw new Error('the model returned no nllSum');
-      return { nllSum, tokens, grads, extra: finalState };
+      nllSum = tf.keep(nll);
+      return tf.div(nll, tf.maximum(tokens, 1));
     });
+    loss.dispose();
+    if (nllSum === undefined) throw new Error('the model returned no nllSum');
+    return { nllSum, tokens, grads, extra: handOn };
+  };
 
   return {
     kind: 'stream',
@@ -119,47 +131,29 @@ function streamTask(
       const bounds = split ? [window.start, window.nextStart as number, window.end] : [window.start, window.end];
       const chunks = bounds.slice(1).map((end, i) => streamChunk(rows, bounds[i] as number, end, window.lossStart));
 
-      const handsOnFinalState = window.nextStart === undefined || window.nextStart === window.end;
-      if (graphs?.usable === true && chunks.length === 1 && window.lossStart === window.start && handsOnFinalState) {
-        try {
-          const { outcome, extra } = graphStep(graphs, chunks[0] as StreamChunk, startState, step, takeUpdate?.());
-          // repackage_hidden, as below: the graph's outputs carry no gradient history.
-          if (window.nextStart !== undefined) replaceCarried(extra as tf.Tensor2D[]);
+      // Whether this window computes the state the next one starts from (after its first chunk); else the carried
+      // state stays (the next window starts where this one did) or, after the last window, is reset next epoch.
+      const handsOn = window.nextStart !== undefined && window.nextStart === bounds[1];
+      const update = graphs?.usable === true ? takeUpdate?.() : undefined;
+      try {
+        if (graphs?.usable === true) {
+          const { outcome, extra } = runGraphStep(graphs, variables, [...chunks.flatMap((c) => [c.source, c.target, c.mask]), ...startState], update, startState.length, () =>
+            differentiateWindow(chunks, startState, step),
+          );
+          // repackage_hidden, as below: a graph's outputs carry no gradient history.
+          if (handsOn) replaceCarried(extra as tf.Tensor2D[]);
           else tf.dispose(extra);
           return outcome;
-        } finally {
-          chunks.forEach(disposeChunk);
         }
-      }
-
-      let nllSum: tf.Scalar | undefined;
-      let tokens = 0;
-      let stateAtNextStart: tf.Tensor2D[] | undefined;
-      try {
-        const { loss, grads } = lossAndGradients(variables, () => {
-          let state: RecurrentState = startState;
-          let nll: tf.Scalar = tf.scalar(0);
-          chunks.forEach((chunk, i) => {
-            // Every piece of the window draws the same dropout masks (variational dropout: one mask per sequence).
-            const dropoutRng = stepRngs(config.seed, step).dropout;
-            const result = model.forward(chunk, state, { training: true, dropoutRng });
-            nll = tf.add(nll, result.nllSum);
-            tokens += result.tokenCount;
-            state = result.finalState;
-            if (window.nextStart === bounds[i + 1]) stateAtNextStart = result.finalState.map((s) => tf.keep(s));
-          });
-          nllSum = tf.keep(nll);
-          return tf.div(nll, Math.max(tokens, 1));
-        });
-        loss.dispose();
-        if (window.nextStart !== undefined) {
+        const { nllSum, tokens, grads, extra } = differentiateWindow(chunks, startState, step);
+        try {
           // repackage_hidden: the next window starts from this state's value, not its history. The gradient is cut here.
-          replaceCarried(stateAtNextStart === undefined ? startState : stateAtNextStart.map(detach));
+          if (handsOn) replaceCarried(extra.map((s) => detach(s as tf.Tensor2D)));
+          return { nllSum: nllSum.dataSync()[0] as number, tokens: Math.round(tokens.dataSync()[0] as number), grads: [...grads] };
+        } finally {
+          tf.dispose([nllSum, tokens, ...extra]);
         }
-        return { nllSum: (nllSum as tf.Scalar).dataSync()[0] as number, tokens, grads };
       } finally {
-        tf.dispose(stateAtNextStart ?? []);
-        nllSum?.dispose();
         chunks.forEach(disposeChunk);
       }
     },

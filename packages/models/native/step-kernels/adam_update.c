@@ -81,7 +81,7 @@ static void run_adam(const OpSignature *op, TF_OpKernelContext *context) {
     ok = tf.GetCode(status) == TF_OK;
   }
   for (int k = 0; k < IN_COUNT && ok; k++) {
-    check_input(in, k, message, sizeof message);
+    check_input((const TF_Tensor *const *)in, k, message, sizeof message);
     ok = message[0] == '\0';
   }
   if (ok) {

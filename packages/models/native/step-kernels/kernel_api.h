@@ -91,14 +91,23 @@ void cell_grad_row(int n, int H, float m, const float *restrict i_in, const floa
                    const float *restrict dy, const float *restrict dc_in, float *restrict dicfo, float *restrict dc_prev,
                    float *restrict dh_rest);
 
+/*
+ * One batch row of a GRU step in PyTorch's convention (gate blocks r, z, n, H apart; the reset gate applied after
+ * h W_hh), for units 0..n-1 (n < H: a slice, the pointers offset to its first), and its gradient; `hn` is the n block
+ * of h W_hh + b_hh.
+ */
+void gru_row(int n, int H, const float *restrict xp, const float *restrict hp, const float *restrict h, float *restrict h_out, float *restrict gates);
+void gru_grad_row(int n, int H, const float *restrict gates, const float *restrict hn, const float *restrict h, const float *restrict dh_new,
+                  float *restrict dxp, float *restrict dhp, float *restrict dh);
+
 /* adam_update.c: BpttAdamUpdate. */
 extern const OpSignature ADAM_OP;
 extern const ComputeFunction ADAM_COMPUTE;
 
-/* lstm_sequence.c: BpttLstmSequence and BpttLstmSequenceGrad. */
+/* lstm_sequence.c: BpttLstmSequence and BpttLstmSequenceGrad; gru_sequence.c: BpttGruSequence and its gradient. */
 enum { SEQUENCE_OP_COUNT = 2 };
-extern const OpSignature SEQUENCE_OPS[SEQUENCE_OP_COUNT];
-extern const ComputeFunction SEQUENCE_COMPUTE[SEQUENCE_OP_COUNT];
+extern const OpSignature LSTM_SEQUENCE_OPS[SEQUENCE_OP_COUNT], GRU_SEQUENCE_OPS[SEQUENCE_OP_COUNT];
+extern const ComputeFunction LSTM_SEQUENCE_COMPUTE[SEQUENCE_OP_COUNT], GRU_SEQUENCE_COMPUTE[SEQUENCE_OP_COUNT];
 /* Threads a sequence op splits its units over (BPTT_NATIVE_SEQUENCE_THREADS, else the CPUs this process may use). */
 int sequence_threads(void);
 /* Whether this CPU multiplies-adds in one instruction (AVX-512, or AVX2 with FMA); without, the sequence ops' fmaf

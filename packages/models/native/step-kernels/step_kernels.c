@@ -23,7 +23,8 @@
  * parameter otherwise).
  *
  * lstm_sequence.c adds BpttLstmSequence and BpttLstmSequenceGrad, a whole LSTM layer's recurrence as one kernel
- * each way on several threads, built from cell_row and cell_grad_row below.
+ * each way on several threads, built from cell_row and cell_grad_row below; gru_sequence.c the same for GRU layers
+ * (BpttGruSequence, its gradient) from gru_row and gru_grad_row.
  *
  * Why: in a TensorFlow graph each kernel pays the executor's fixed cost (scheduling, output allocation) of several
  * microseconds, more than the arithmetic of a [64, 128] gate op; the recurrence is a chain of such steps, so that
@@ -212,9 +213,9 @@ VECTOR_CLONES static void gates_grad_row(int H, const float *restrict saved, con
 }
 
 /* One batch row of BpttGruGates: PyTorch's nn.GRU (gate blocks r, z, n; the reset gate applied after h W_hh). */
-VECTOR_CLONES static void gru_row(int H, const float *restrict xp, const float *restrict hp, const float *restrict h, float *restrict h_out,
-                                  float *restrict gates) {
-  for (int j = 0; j < H; j++) {
+VECTOR_CLONES void gru_row(int n_units, int H, const float *restrict xp, const float *restrict hp, const float *restrict h, float *restrict h_out,
+                           float *restrict gates) {
+  for (int j = 0; j < n_units; j++) {
     const float r = sigmoid_approx(xp[j] + hp[j]);
     const float z = sigmoid_approx(xp[H + j] + hp[H + j]);
     const float n = tanh_approx(xp[2 * H + j] + r * hp[2 * H + j]);
@@ -226,13 +227,13 @@ VECTOR_CLONES static void gru_row(int H, const float *restrict xp, const float *
 }
 
 /* One batch row of BpttGruGatesGrad: the gradients of x_proj, h_proj and h (the direct path through z h). */
-VECTOR_CLONES static void gru_grad_row(int H, const float *restrict gates, const float *restrict hp, const float *restrict h,
-                                       const float *restrict dh_new, float *restrict dxp, float *restrict dhp, float *restrict dh) {
-  for (int j = 0; j < H; j++) {
+VECTOR_CLONES void gru_grad_row(int n_units, int H, const float *restrict gates, const float *restrict hn, const float *restrict h,
+                                const float *restrict dh_new, float *restrict dxp, float *restrict dhp, float *restrict dh) {
+  for (int j = 0; j < n_units; j++) {
     const float r = gates[j], z = gates[H + j], n = gates[2 * H + j], d = dh_new[j];
     const float dn = d * (1.0f - z) * (1.0f - n * n);
     const float dz = d * (h[j] - n) * z * (1.0f - z);
-    const float dr = dn * hp[2 * H + j] * r * (1.0f - r);
+    const float dr = dn * hn[j] * r * (1.0f - r);
     dxp[j] = dr;
     dxp[H + j] = dz;
     dxp[2 * H + j] = dn;
@@ -344,11 +345,11 @@ static void gates_grad_op_row(int H, float m, const float *const *in, float *con
 }
 static void gru_op_row(int H, float m, const float *const *in, float *const *out) {
   (void)m;
-  gru_row(H, in[0], in[1], in[2], out[0], out[1]);
+  gru_row(H, H, in[0], in[1], in[2], out[0], out[1]);
 }
 static void gru_grad_op_row(int H, float m, const float *const *in, float *const *out) {
   (void)m;
-  gru_grad_row(H, in[0], in[1], in[2], in[3], out[0], out[1], out[2]);
+  gru_grad_row(H, H, in[0], in[1] + 2 * H, in[2], in[3], out[0], out[1], out[2]);
 }
 
 static const OpSpec OPS[] = {
@@ -483,13 +484,14 @@ static napi_value Register(napi_env env, napi_callback_info info) {
       for (int k = 0; k < OP_COUNT && failure == NULL; k++) failure = register_op(&OPS[k].signature, COMPUTE[k], error, sizeof error);
       if (failure == NULL) failure = register_op(&ADAM_OP, ADAM_COMPUTE, error, sizeof error);
       sequence = sequence_ops_supported();
-      for (int k = 0; k < SEQUENCE_OP_COUNT && failure == NULL && sequence; k++) failure = register_op(&SEQUENCE_OPS[k], SEQUENCE_COMPUTE[k], error, sizeof error);
+      for (int k = 0; k < SEQUENCE_OP_COUNT && failure == NULL && sequence; k++) failure = register_op(&LSTM_SEQUENCE_OPS[k], LSTM_SEQUENCE_COMPUTE[k], error, sizeof error);
+      for (int k = 0; k < SEQUENCE_OP_COUNT && failure == NULL && sequence; k++) failure = register_op(&GRU_SEQUENCE_OPS[k], GRU_SEQUENCE_COMPUTE[k], error, sizeof error);
       registered = failure == NULL;
       if (!registered) {
         snprintf(detail, sizeof detail, "%s", failure);
         sequence = 0;
       } else if (sequence) {
-        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients), BpttAdamUpdate, and LSTM sequence kernels (BpttLstmSequence, its gradient) on %d thread%s", sequence_threads(), sequence_threads() == 1 ? "" : "s");
+        snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients), BpttAdamUpdate, and sequence kernels (BpttLstmSequence, BpttGruSequence and their gradients) on %d thread%s", sequence_threads(), sequence_threads() == 1 ? "" : "s");
       } else {
         snprintf(detail, sizeof detail, "LSTM and GRU step kernels registered (BpttLstmCell, BpttLstmGates, BpttGruGates and their gradients) and BpttAdamUpdate; no sequence kernels (this CPU has no FMA)");
       }

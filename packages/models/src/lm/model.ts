@@ -113,7 +113,7 @@ export class RecurrentLanguageModel implements TrainableStreamModel {
     const probes = options.probeHiddenStates === true ? Array.from({ length: K }, () => tf.zeros([B, H]) as tf.Tensor2D) : undefined;
     const embedded = Embedding.lookup(this.embedding.table(masks), tf.transpose(chunk.source)) as tf.Tensor3D; // [K, B, E]
     // Every state is kept for stateAt, except in a traced training step, which reads only the final one: there the
-    // layers run as whole-sequence kernels (nn/graph-lstm-run.ts), which keep none.
+    // layers run as whole-sequence kernels (nn/graph-layer-run.ts), which keep none.
     const keepStates = !isTracingGraph();
     const run = this.stack.run(embedded, masks, { initial, probes, keepStates });
 

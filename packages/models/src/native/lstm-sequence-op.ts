@@ -11,15 +11,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { GraphLstmOptions, GraphLstmResult } from './lstm-graph-sequence.ts';
 import { prepareNativeLstmCell, type LstmWeights } from './lstm-block.ts';
 import { layerGradients, projectInputs } from './lstm-layer-matmuls.ts';
+import { runOrder, runOrderMasks, statesBefore, type InRunOrder, type SequenceShape } from './sequence-op-order.ts';
 import { lstmSequence, lstmSequenceGrad } from './step-kernels.ts';
 
 export function sequenceKernelLstm(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tensor2D, weights: LstmWeights, options: GraphLstmOptions): GraphLstmResult {
   const [T, B, I] = x.shape;
   const H = h0.shape[1];
   const reverse = options.reverse === true;
-  // The op runs positions 0..T-1; a reversed layer gets its inputs, masks and output gradients flipped in time.
-  const inRunOrder = <R extends tf.Rank>(t: tf.Tensor<R>): tf.Tensor<R> => (reverse ? tf.reverse(t, 0) : t);
-  const masks = tf.tidy(() => inRunOrder(tf.stack(Array.from({ length: T }, (_, t) => options.stepMasks?.[t] ?? tf.ones([B, 1]))) as tf.Tensor3D));
+  const inRunOrder = runOrder(reverse);
+  const masks = runOrderMasks(T, B, options.stepMasks, inRunOrder);
   const { w, b } = prepareNativeLstmCell(weights);
 
   const run = tf.customGrad((...args) => {
@@ -41,17 +41,14 @@ export function sequenceKernelLstm(x: tf.Tensor3D, h0: tf.Tensor2D, c0: tf.Tenso
 function backward(
   dy: tf.Tensor3D,
   saved: tf.Tensor[],
-  { T, B, I, H }: { T: number; B: number; I: number; H: number },
-  inRunOrder: <R extends tf.Rank>(t: tf.Tensor<R>) => tf.Tensor<R>,
+  shape: SequenceShape,
+  inRunOrder: InRunOrder,
 ): tf.Tensor[] {
+  const { T, B, I, H } = shape;
   const [x, w, h0, c0, h, c, gates, masks] = saved as [tf.Tensor3D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   const finalGrad = (row: number) => tf.reshape(tf.slice(dy, [row, 0, 0], [1, B, H]), [B, H]) as tf.Tensor2D;
   const dOutputs = inRunOrder(tf.slice(dy, [0, 0, 0], [T, B, H]));
   const { dz, dh0, dc0 } = lstmSequenceGrad({ h, c, gates }, c0, tf.slice(w, [I, 0], [H, 4 * H]), dOutputs, finalGrad(T), finalGrad(T + 1), masks);
-  // The state before each position, in run order: h0, then the first T - 1 outputs.
-  // (reshape, not expandDims: tfjs-node's ExpandDims lacks an attribute a traced graph needs.)
-  const first = tf.reshape(h0, [1, B, H]);
-  const hPrev = T === 1 ? first : tf.concat([first, tf.slice(h, [0, 0, 0], [T - 1, B, H])], 0);
-  const all = layerGradients(tf.reshape(inRunOrder(x), [T * B, I]), tf.reshape(hPrev, [T * B, H]), tf.reshape(dz, [T * B, 4 * H]), w);
+  const all = layerGradients(tf.reshape(inRunOrder(x), [T * B, I]), statesBefore(h0, h, shape), tf.reshape(dz, [T * B, 4 * H]), w);
   return [inRunOrder(tf.reshape(all.dx, [T, B, I])), dh0, dc0, all.dw, all.db];
 }

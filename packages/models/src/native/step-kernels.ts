@@ -17,6 +17,7 @@
  * - BpttLstmSequence / BpttLstmSequenceGrad: a whole LSTM layer's recurrence as one kernel each way, each time step's
  *   hidden units in chunks that a team of threads shares (graphLstmSequence's layers where the CPU has FMA;
  *   lstm_sequence.c says why and how). Results do not depend on the thread count (BPTT_NATIVE_SEQUENCE_THREADS).
+ * - BpttGruSequence / BpttGruSequenceGrad: the same for GRU layers in graph steps (gru-sequence-op.ts).
  *
  * Optional like the page-release addon: not built, not Linux, or a libtensorflow without the kernel C API, and
  * every user composes the step from TensorFlow's own ops as before, with the reason recorded.
@@ -45,7 +46,7 @@ const MAX_SEQUENCE_THREADS = 8;
 
 export interface NativeStepKernelsStatus {
   readonly available: boolean;
-  /** Whether LSTM layers of graph steps run as BpttLstmSequence (needs FMA; off with `steps`). */
+  /** Whether LSTM and GRU layers of graph steps run as BpttLstmSequence and BpttGruSequence (needs FMA; off with `steps`). */
   readonly sequence: boolean;
   /** What was registered, or why not. */
   readonly detail: string;
@@ -180,6 +181,36 @@ export function lstmSequenceGrad(forward: LstmSequenceForward, c0: tf.Tensor2D, 
   const inputs = [forward.gates, forward.c, c0, u, dy, dh, dc, masks];
   const [dz, dh0, dc0] = nativeKernelBackend('BpttLstmSequenceGrad').executeMultipleOutputs('BpttLstmSequenceGrad', [], inputs, 3) as tf.Tensor[];
   return { dz: dz as tf.Tensor3D, dh0: dh0 as tf.Tensor2D, dc0: dc0 as tf.Tensor2D };
+}
+
+export interface GruSequenceForward {
+  /** [T, B, H]: the state after each position, in the order the op ran them. */
+  readonly h: tf.Tensor3D;
+  /** [T, B, 4H]: each position's (r, z, n) and the n block of h W_hh + b_hh, what the gradient reads. */
+  readonly saved: tf.Tensor3D;
+}
+
+/**
+ * xp [T, B, 3H]: every position's x W_ih + b_ih, PyTorch's (r, z, n) order; wHh [H, 3H], bHh [3H]; masks [T, B, 1]
+ * (0: padding, state carried through). Positions run from 0 to T - 1.
+ */
+export function gruSequence(xp: tf.Tensor3D, wHh: tf.Tensor2D, bHh: tf.Tensor1D, h0: tf.Tensor2D, masks: tf.Tensor3D): GruSequenceForward {
+  const [h, saved] = nativeKernelBackend('BpttGruSequence').executeMultipleOutputs('BpttGruSequence', [], [xp, wHh, bHh, h0, masks], 2) as tf.Tensor3D[];
+  return { h: h!, saved: saved! };
+}
+
+export interface GruSequenceGrad {
+  /** [T, B, 3H] each: dL/d(x W_ih + b_ih) and dL/d(h W_hh + b_hh) per position. */
+  readonly dxp: tf.Tensor3D;
+  readonly dhp: tf.Tensor3D;
+  readonly dh0: tf.Tensor2D;
+}
+
+/** dy [T, B, H]: the gradient of each position's output h; dh [B, H]: of the final state. */
+export function gruSequenceGrad(forward: GruSequenceForward, h0: tf.Tensor2D, wHh: tf.Tensor2D, dy: tf.Tensor3D, dh: tf.Tensor2D, masks: tf.Tensor3D): GruSequenceGrad {
+  const inputs = [forward.saved, forward.h, h0, wHh, dy, dh, masks];
+  const [dxp, dhp, dh0] = nativeKernelBackend('BpttGruSequenceGrad').executeMultipleOutputs('BpttGruSequenceGrad', [], inputs, 3) as tf.Tensor[];
+  return { dxp: dxp as tf.Tensor3D, dhp: dhp as tf.Tensor3D, dh0: dh0 as tf.Tensor2D };
 }
 
 type Tensors = Record<string, tf.Tensor2D>;

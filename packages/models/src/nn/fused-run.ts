@@ -42,7 +42,7 @@ export function canRunFused(
   if (policy === 'auto' && !AUTO_FUSED_BACKENDS.includes(tf.getBackend())) return false;
   // In a TensorFlow graph the per-step ops cost no dispatch, and TensorFlow's BlockLSTMV2 kernels are slower than
   // the step-by-step graph (reference config, forward + backward: 30 ms fused vs 17 ms step by step): there the
-  // layer runs as graph-lstm-run.ts says.
+  // layer runs as graph-layer-run.ts says.
   if (policy === 'auto' && isTracingGraph()) return false;
   if (cell.type !== 'lstm' || rec.hiddenMask !== undefined || options.probes !== undefined) return false;
   // keepStates lists states in processing order; padded or reversed runs would need their own bookkeeping.

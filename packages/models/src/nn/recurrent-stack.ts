@@ -10,7 +10,7 @@ import type { DropoutMasks } from './dropout.ts';
 import type { Padding } from './padding.ts';
 import type { Parameters } from './parameters.ts';
 import { canRunFused, runFusedLstm } from './fused-run.ts';
-import { canRunGraphLstm, runGraphLstm } from './graph-lstm-run.ts';
+import { canRunGraphLayer, runGraphLayer } from './graph-layer-run.ts';
 import { projectSequence } from './input-projection.ts';
 import { forSteps, RecurrentCell, type CellState } from './recurrent-cell.ts';
 import { runSequence, type SequenceRunOptions, type SequenceRunResult } from './run-sequence.ts';
@@ -136,7 +136,7 @@ export class RecurrentStack {
     const { padding, ...rest } = options;
     const lengths = padding?.fusedLengths;
     if (lengths !== null && canRunFused(cell, weights, { ...rest, lengths })) return runFusedLstm(cell, x, initial, weights, { ...rest, lengths });
-    if (canRunGraphLstm(cell, weights, rest)) return runGraphLstm(cell, x, initial, weights, { reverse: rest.reverse, stepMasks: padding?.stepMasks() });
+    if (canRunGraphLayer(cell, weights, rest)) return runGraphLayer(cell, x, initial, weights, { reverse: rest.reverse, stepMasks: padding?.stepMasks() });
     // In tf.tidy: only the per-step slices outlive it (the [T·B, G·H] matmul and bias outputs are not saved).
     const projected = tf.tidy(() => tf.unstack(projectSequence(cell, x)) as tf.Tensor2D[]);
     return runSequence(cell, projected, initial, forSteps(weights), masks, { ...rest, stepMasks: padding?.stepMasks() });
