@@ -3,8 +3,9 @@
 # packages/models/native/<name>:
 #   page-release  gives back the pages libtensorflow's loading leaves resident (docs/native-tensorflow.md, "Memory");
 #   step-kernels  registers fused LSTM and GRU time-step ops (BpttLstmCell, BpttLstmGates, BpttGruGates and their
-#                 gradients) and whole-sequence LSTM ops (BpttLstmSequence, its gradient) into the libtensorflow that
-#                 tfjs-node loads (docs/native-tensorflow.md, "Fused step kernels", "Whole-sequence kernels").
+#                 gradients), whole-sequence LSTM and GRU ops (BpttLstmSequence, BpttGruSequence, their gradients) and
+#                 a one-pass Adam update (BpttAdamUpdate) into the libtensorflow that tfjs-node loads
+#                 (docs/native-tensorflow.md, "Fused step kernels", "Whole-sequence kernels", "Adam in one kernel").
 # `native:install` runs it; on a machine where plain `npm ci` installed tfjs-node, run it by hand (or let the
 # Dockerfile do it).
 #

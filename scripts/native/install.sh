@@ -77,7 +77,8 @@ exec 9>"$CACHE/.install.lock"
 flock -n 9 || die "another native:install is running (lock $CACHE/.install.lock)"
 
 # The project's addons: page-release gives back the ~130 MiB that loading libtensorflow_cc leaves resident;
-# step-kernels adds fused LSTM and GRU step ops, registered at run time (no TensorFlow header or library at build time).
+# step-kernels adds fused LSTM and GRU step and sequence ops and a one-pass Adam update, registered at run time (no
+# TensorFlow header or library at build time).
 # Optional: each reports and carries on when it cannot build.
 bash "$REPO/scripts/native/addons.sh"
 
