@@ -29,8 +29,13 @@ export interface Seq2SeqBatch {
 export interface TeacherForcing {
   /** Probability of feeding the gold token at each decoder step, flipped per token (p=1 always gold, p=0 never). */
   readonly ratio: number;
-  /** Coins for the per-token flips; required when 0 < ratio < 1. */
+  /** Coins for the per-token flips; required when 0 < ratio < 1 (unless `coins` are given). */
   readonly rng?: Rng;
+  /**
+   * The flips drawn beforehand (teacherForcingCoins: the same draws `rng` would give), bool [T, B], true where the
+   * gold token is fed; used instead of `rng` when 0 < ratio < 1, so a step traced into a graph takes them as an input.
+   */
+  readonly coins?: tf.Tensor2D;
 }
 
 export interface Seq2SeqForwardOptions {

@@ -17,7 +17,7 @@ export { Seq2SeqModel } from './seq2seq/model.ts';
 export type { Seq2SeqModelOptions, EncodedBatch, DecodeStepResult, Seq2SeqRun } from './seq2seq/model.ts';
 export type { DecoderState } from './seq2seq/decoder.ts';
 export type { EncoderOutput } from './seq2seq/encoder.ts';
-export { planTeacherForcing } from './seq2seq/teacher-forcing.ts';
+export { planTeacherForcing, teacherForcingCoins } from './seq2seq/teacher-forcing.ts';
 export type { TeacherForcingPlan } from './seq2seq/teacher-forcing.ts';
 export { RecurrentLanguageModel } from './lm/model.ts';
 export type { LanguageModelOptions, StreamRun } from './lm/model.ts';

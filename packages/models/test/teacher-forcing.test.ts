@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BOS_ID, makeSeq2SeqBatch, planTeacherForcing, Seq2SeqModel, type AttentionType, type Seq2SeqBatch } from '@bptt/models';
+import { BOS_ID, makeSeq2SeqBatch, planTeacherForcing, Seq2SeqModel, teacherForcingCoins, type AttentionType, type Seq2SeqBatch } from '@bptt/models';
 import { randomIds, useTestBackend } from './helpers.ts';
 
 const rng = createRng('tf-data');
@@ -61,6 +61,28 @@ describe.each(['none', 'additive'] as const)('teacher forcing (attention %s)', (
 });
 
 describe('teacher forcing options', () => {
+  it('coins drawn beforehand as a tensor (what a traced step takes as an input) give the rng\'s flips, loss and gradients bit for bit', () => {
+    const model = new Seq2SeqModel({ config: { embeddingDim: 6, hiddenDim: 8, attention: 'dot' }, sourceVocabSize: 12, targetVocabSize: 12, seed: 9 });
+    const T = batch.targetIn.shape[1];
+    const B = batch.targetIn.shape[0];
+    const coins = teacherForcingCoins({ ratio: 0.5, rng: createRng('coins') }, B, T);
+    const drawn = planTeacherForcing({ ratio: 0.5, rng: createRng('coins') }, B, T);
+    expect(coins.arraySync()).toEqual((drawn as boolean[][]).map((row) => row.map(Number)));
+    // The coins mix gold and model inputs (the comparison below can tell them apart).
+    expect(new Set((drawn as boolean[][]).slice(1).flat()).size).toBe(2);
+    const run = (teacherForcing: { ratio: number; rng?: ReturnType<typeof createRng>; coins?: tf.Tensor2D }) =>
+      tf.tidy(() => {
+        const { value, grads } = tf.variableGrads(() => model.forward(batch, { training: true, teacherForcing }).loss);
+        return [value, ...Object.keys(grads).sort().map((k) => grads[k] as tf.Tensor)].map((t) => Array.from(t.dataSync()));
+      });
+    expect(run({ ratio: 0.5, coins })).toEqual(run({ ratio: 0.5, rng: createRng('coins') }));
+    expect(() => model.forward(batch, { training: true, teacherForcing: { ratio: 0.5, coins: tf.zeros([T, B]) as tf.Tensor2D } })).toThrow(
+      `teacherForcing.coins must be bool [${T}, ${B}] (steps, batch), got float32 [${T}, ${B}]`,
+    );
+    coins.dispose();
+    model.dispose();
+  });
+
   it('needs coins for 0 < p < 1 and a ratio in [0, 1]', () => {
     const model = new Seq2SeqModel({ config: { embeddingDim: 4, hiddenDim: 4 }, sourceVocabSize: 12, targetVocabSize: 12, seed: 1 });
     expect(() => model.forward(batch, { training: true, teacherForcing: { ratio: 0.3 } })).toThrow(/teacherForcing.rng is required when 0 < ratio < 1/);

@@ -32,9 +32,11 @@ export function runGraphStep(
   /** How many tensors DifferentiatedStep.extra holds (the same at every call). */
   extraCount: number,
   differentiate: () => DifferentiatedStep,
+  /** What else decides the graph besides the inputs' shapes (seq2seq: how the decoder's inputs are chosen). */
+  variant = '',
 ): GraphStepResult {
   const inputs = [...variables, ...data, ...(update?.reads ?? [])];
-  const key = `${update === undefined ? 'gradients' : 'update'}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
+  const key = `${update === undefined ? 'gradients' : 'update'}${variant}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
   const outputs = cache.run(key, inputs, () => {
     const { nllSum, tokens, grads, extra } = differentiate();
     try {

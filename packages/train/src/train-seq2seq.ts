@@ -9,6 +9,7 @@ import {
   graphStepsApply,
   makeSeq2SeqBatch,
   nativeKernelBackend,
+  teacherForcingCoins,
   type Seq2SeqBatch,
   type Seq2SeqForwardOptions,
   type TrainableSeq2Seq,
@@ -93,7 +94,7 @@ function seq2seqTask(
     (_, i) => i,
   );
 
-  // Teacher-forced steps on native TensorFlow run as one compiled graph per batch shape (see graphStep).
+  // Training steps on native TensorFlow run as one compiled graph per batch shape and teacher-forcing kind (graphStep).
   const graphs = graphStepsApply() ? new GraphFunctionCache(nativeKernelBackend('graph training steps')) : undefined;
 
   /** One forward pass on the tape: loss, nllSum (kept) and gradients; `countTokens` reads the count (a sync). */
@@ -111,13 +112,27 @@ function seq2seqTask(
     return { nllSum, tokens, grads };
   };
 
-  /** The whole step as one TensorFlow graph per batch shape (graph-step.ts). */
-  const graphStep = (cache: GraphFunctionCache, batch: Seq2SeqBatch, forwardOptions: Seq2SeqForwardOptions, update: StepUpdate | undefined): Omit<StepOutcome, 'teacherForcingRatio'> => {
-    const data = [batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask];
-    return runGraphStep(cache, variables, data, update, 0, () => {
-      const { nllSum, grads } = differentiate(batch, forwardOptions, false);
-      return { nllSum, tokens: tf.sum(batch.targetMask), grads, extra: [] };
-    }).outcome;
+  /**
+   * The whole step as one TensorFlow graph per batch shape and teacher-forcing kind (graph-step.ts): gold inputs
+   * (p = 1), the model's own (p = 0), or a mix whose coins, drawn beforehand from the step's generator, are an input.
+   */
+  const graphStep = (cache: GraphFunctionCache, batch: Seq2SeqBatch, forwardOptions: Seq2SeqForwardOptions, step: number, update: StepUpdate | undefined): Omit<StepOutcome, 'teacherForcingRatio'> => {
+    const { ratio } = forwardOptions.teacherForcing;
+    // Drawn from a second generator of the step's stream: a model that ignores `coins` and flips with `rng` gets the
+    // same coins (and then stays eager: its coins, made in JavaScript, make each trace differ).
+    const coins =
+      ratio > 0 && ratio < 1 ? teacherForcingCoins({ ratio, rng: stepRngs(config.seed, step).teacherForcing }, batch.targetIn.shape[0], batch.targetIn.shape[1]) : undefined;
+    const options = coins === undefined ? forwardOptions : { ...forwardOptions, teacherForcing: { ...forwardOptions.teacherForcing, coins } };
+    const data = [batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask, ...(coins === undefined ? [] : [coins])];
+    const variant = ratio === 1 ? '' : coins === undefined ? ':model-inputs' : ':coins';
+    try {
+      return runGraphStep(cache, variables, data, update, 0, () => {
+        const { nllSum, grads } = differentiate(batch, options, false);
+        return { nllSum, tokens: tf.sum(batch.targetMask), grads, extra: [] };
+      }, variant).outcome;
+    } finally {
+      coins?.dispose();
+    }
   };
 
   return {
@@ -137,7 +152,7 @@ function seq2seqTask(
     computeStep({ step, epoch, indexInEpoch }: StepContext, takeUpdate?: () => StepUpdate): StepOutcome {
       const indices = orderOf(epoch).slice(indexInEpoch * config.batchSize, (indexInEpoch + 1) * config.batchSize);
       const ratio = teacherForcingRatioAt(config.teacherForcing, step);
-      const asGraph = graphs?.usable === true && ratio === 1;
+      const asGraph = graphs?.usable === true;
       // A graph is compiled per batch shape: lengths rounded up to a multiple of 4 leave a few shapes to compile.
       // Not under truncated BPTT, whose gradient window is the batch's last k2 source positions, padding included.
       const rounded = asGraph && encoderGradientWindow === undefined;
@@ -151,7 +166,7 @@ function seq2seqTask(
       };
       if (asGraph && graphs !== undefined) {
         try {
-          return { ...graphStep(graphs, batch, forwardOptions, takeUpdate?.()), teacherForcingRatio: ratio };
+          return { ...graphStep(graphs, batch, forwardOptions, step, takeUpdate?.()), teacherForcingRatio: ratio };
         } finally {
           disposeBatch(batch);
         }

@@ -93,9 +93,18 @@ describe.skipIf(!status.available)('training steps as TensorFlow graphs', () => 
     expectSameRun(graph, await train('off', { cell: 'lstm', attention: 'none', dropout: { embedding: 0.2, variational: 0.2 } }), 1e-5);
   });
 
-  it('sampled decoder inputs (p < 1) are never traced', async () => {
-    const graph = await train('auto', { cell: 'lstm', attention: 'none' }, { teacherForcing: { type: 'constant', ratio: 0.5 } });
-    expect(graph.result.execution?.nativeGraph).toEqual({ graphCalls: 0, eagerCalls: 0, compiled: 0 });
+  it.each([
+    { name: 'p = 0 (the model\'s own inputs)', teacherForcing: { type: 'constant', ratio: 0 }, compiled: 1 },
+    { name: 'p = 0.5 (coins drawn beforehand, an input of the graph)', teacherForcing: { type: 'constant', ratio: 0.5 }, compiled: 1 },
+    // p = 1, 0.8, ..., 0: gold, mixed and model-input graphs for the same batch shape (the one gold step is traced once).
+    { name: 'a linear schedule from p = 1 to 0', teacherForcing: { type: 'linear', k: 1, c: 0.2, min: 0 }, compiled: 2 },
+  ] as const)('sampled decoder inputs, $name: the same losses, norms and weights as eager steps', async ({ teacherForcing, compiled }) => {
+    const overrides = { teacherForcing, epochs: 12 } as Partial<TrainConfigInput>;
+    const graph = await train('auto', { cell: 'lstm', attention: 'dot' }, overrides);
+    expect(graph.result.execution?.nativeGraph.disabledBecause).toBeUndefined();
+    expect(graph.result.execution?.nativeGraph.graphCalls).toBeGreaterThan(0);
+    expect(graph.result.execution?.nativeGraph.compiled).toBeGreaterThanOrEqual(compiled);
+    expectSameRun(graph, await train('off', { cell: 'lstm', attention: 'dot' }, overrides), 1e-5);
   });
 
   it('a run resumed from a checkpoint ends with the weights of the uninterrupted run, bit for bit', async () => {

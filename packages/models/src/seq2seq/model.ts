@@ -164,6 +164,8 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
     const weights: tf.Tensor2D[] = [];
     let state = this.decoder.initialState(encoded);
     let previous: tf.Tensor2D | undefined;
+    // Coins given as a tensor (a traced step's input) are read on the device, row by row.
+    const coinRows = typeof plan === 'object' && !Array.isArray(plan) ? (tf.unstack(plan) as tf.Tensor1D[]) : undefined;
     for (let t = 0; t < T; t++) {
       const [stateIn, logitsIn] = [state, previous];
       // Per step, so what the backward pass does not need (token choices, pre-activation sums) is freed now
@@ -173,7 +175,8 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
         if (t > 0 && plan !== 'gold') {
           // The model's own choice; argmax has no gradient, and detach keeps backprop from even visiting it.
           const predicted = detach(tf.argMax(logitsIn as tf.Tensor2D, 1)) as tf.Tensor1D;
-          tokens = plan === 'model' ? predicted : (tf.where(tf.tensor1d(plan[t] as boolean[], 'bool'), tokens, predicted) as tf.Tensor1D);
+          if (plan === 'model') tokens = predicted;
+          else tokens = tf.where(coinRows?.[t] ?? tf.tensor1d((plan as boolean[][])[t] as boolean[], 'bool'), tokens, predicted) as tf.Tensor1D;
         }
         this.hooks?.onDecoderInput?.(t, tokens);
         const embProj = goldProjections?.[t] ?? this.decoder.embedStep(tokens, prep, masks, t);
@@ -190,6 +193,7 @@ export class Seq2SeqModel implements TrainableSeq2Seq {
         outputs.push(step.output as tf.Tensor2D);
       }
     }
+    tf.dispose(coinRows ?? []);
     const logits = perStepLogits
       ? (tf.reshape(tf.stack(stepLogits, 1), [B * T, -1]) as tf.Tensor2D)
       : this.decoder.project(tf.stack(outputs, 1) as tf.Tensor3D, prep, masks, 'all');
