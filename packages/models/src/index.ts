@@ -22,7 +22,7 @@ export type { TeacherForcingPlan } from './seq2seq/teacher-forcing.ts';
 export { RecurrentLanguageModel } from './lm/model.ts';
 export type { LanguageModelOptions, StreamRun } from './lm/model.ts';
 
-export type { ModelHooks } from './nn/dropout.ts';
+export { redrawDropoutMasks, type ModelHooks } from './nn/dropout.ts';
 export type { CellState } from './nn/recurrent-cell.ts';
 export { detach } from './nn/detach.ts';
 export { AUTO_FUSED_BACKENDS, FUSED_RECURRENCE_CHOICES, fusedRecurrence, fusedRecurrenceFromEnv, setFusedRecurrence } from './nn/fusion-policy.ts';

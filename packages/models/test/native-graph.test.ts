@@ -13,6 +13,7 @@ import { DT, tensorValue } from '../src/native/graph/graph-def.ts';
 import {
   CompiledNativeFunction,
   encodeSavedModel,
+  feedAsGraphInput,
   GraphFunctionCache,
   graphStepsApply,
   nativeGraphStepsFromEnv,
@@ -310,3 +311,43 @@ interface NodeMessage {
 interface SavedModelMessage {
   getMetaGraphsList(): { getMetaInfoDef(): { getTagsList(): string[] }; getGraphDef(): { getNodeList(): NodeMessage[] } }[];
 }
+
+describe.skipIf(!status.available)('inputs a traced function feeds itself (feedAsGraphInput)', () => {
+  beforeAll(async () => {
+    expect(await tf.setBackend('tensorflow')).toBe(true);
+  });
+
+  test('are placeholders, not constants: the traces match although their values differ, and each graph run takes what feed gives', () => {
+    const cache = new GraphFunctionCache(nativeKernelBackend('test'), { beforeFirstRun: () => {} });
+    const x = tf.tensor1d([1, 2, 3]);
+    let drawn = 0;
+    // A value drawn in JavaScript at every call, as a dropout mask is.
+    const fn = () => {
+      drawn += 1;
+      const noise = tf.tensor1d([drawn, 2 * drawn, 3 * drawn]);
+      feedAsGraphInput(noise, `noise ${noise.shape}`);
+      return [tf.mul(x, noise)];
+    };
+    const feed = (call: number) => (fed: readonly string[]) => {
+      expect(fed).toEqual(['noise 3']);
+      return [tf.tensor1d([10 * call, 10 * call, 10 * call])];
+    };
+    const results = [0, 1, 2, 3].map((call) => {
+      const [y] = cache.run('f', [x], fn, { feed: feed(call) });
+      return Array.from((y as tf.Tensor).dataSync());
+    });
+    // Two traced (eager) calls with their own draws, then two graph runs with the fed values.
+    expect(results).toEqual([[1, 4, 9], [2, 8, 18], [20, 40, 60], [30, 60, 90]]);
+    expect(cache.status()).toEqual({ graphCalls: 2, eagerCalls: 2, compiled: 1 });
+    expect(drawn).toBe(2);
+    // A compiled graph that feeds itself needs the values.
+    expect(() => cache.run('f', [x], fn)).toThrow('GraphFunctionCache.run: the graph for f feeds itself 1 inputs; pass options.feed');
+    cache.dispose();
+  });
+
+  test('outside a trace it does nothing', () => {
+    const t = tf.tensor1d([1, 2]);
+    feedAsGraphInput(t, 'unused');
+    expect(Array.from(t.dataSync())).toEqual([1, 2]);
+  });
+});

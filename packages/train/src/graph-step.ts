@@ -34,6 +34,8 @@ export function runGraphStep(
   differentiate: () => DifferentiatedStep,
   /** What else decides the graph besides the inputs' shapes (seq2seq: how the decoder's inputs are chosen). */
   variant = '',
+  /** The values of the inputs the step feeds itself (dropout masks: redrawDropoutMasks), for a run of the graph. */
+  feed?: (fed: readonly string[]) => tf.Tensor[],
 ): GraphStepResult {
   const inputs = [...variables, ...data, ...(update?.reads ?? [])];
   const key = `${update === undefined ? 'gradients' : 'update'}${variant}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
@@ -50,7 +52,7 @@ export function runGraphStep(
     } finally {
       tf.dispose([nllSum, tokens, ...grads, ...extra]);
     }
-  });
+  }, feed === undefined ? {} : { feed });
   const [stats, ...rest] = outputs as tf.Tensor[];
   const [nllSum, tokens, norm, clipped] = (stats as tf.Tensor).dataSync();
   (stats as tf.Tensor).dispose();

@@ -9,6 +9,7 @@ import {
   graphStepsApply,
   makeSeq2SeqBatch,
   nativeKernelBackend,
+  redrawDropoutMasks,
   teacherForcingCoins,
   type Seq2SeqBatch,
   type Seq2SeqForwardOptions,
@@ -18,7 +19,7 @@ import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
 import { gradientNorms, lossAndGradients } from './gradients.ts';
-import { runGraphStep } from './graph-step.ts';
+import { runGraphStep, type DifferentiatedStep } from './graph-step.ts';
 import type { Seq2SeqGradientFlow, TrainResult } from './history.ts';
 import { runTrainingLoop, type StepContext, type StepOutcome, type StepUpdate, type TrainingTask } from './loop.ts';
 import type { Clock, OnProgress } from './progress.ts';
@@ -126,10 +127,13 @@ function seq2seqTask(
     const data = [batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask, ...(coins === undefined ? [] : [coins])];
     const variant = ratio === 1 ? '' : coins === undefined ? ':model-inputs' : ':coins';
     try {
-      return runGraphStep(cache, variables, data, update, 0, () => {
+      const differentiateStep = (): DifferentiatedStep => {
         const { nllSum, grads } = differentiate(batch, options, false);
-        return { nllSum, tokens: tf.sum(batch.targetMask), grads, extra: [] };
-      }, variant).outcome;
+        return { nllSum, tokens: tf.sum(batch.targetMask) as tf.Scalar, grads, extra: [] };
+      };
+      // Dropout masks are inputs of the graph, drawn again from the step's generator for each run.
+      const feed = (fed: readonly string[]) => redrawDropoutMasks(stepRngs(config.seed, step).dropout, fed);
+      return runGraphStep(cache, variables, data, update, 0, differentiateStep, variant, feed).outcome;
     } finally {
       coins?.dispose();
     }

@@ -5,7 +5,7 @@
  * k2 steps, re-running the forward pass from the state carried at t - k2. Full BPTT is one window per epoch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { GraphFunctionCache, graphStepsApply, nativeKernelBackend, type RecurrentState, type StreamChunk, type TrainableStreamModel } from '@bptt/models';
+import { GraphFunctionCache, graphStepsApply, nativeKernelBackend, redrawDropoutMasks, type RecurrentState, type StreamChunk, type TrainableStreamModel } from '@bptt/models';
 import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
@@ -82,8 +82,7 @@ function streamTask(
   const diagnosticSplit = valid ?? train;
 
   // On native TensorFlow every window runs as one compiled graph per chunk shapes (graph-step.ts), the carried state
-  // among its inputs and the state the next window starts from among its outputs; models with dropout stay eager
-  // (their masks are drawn in JavaScript, so traces differ and the cache says so).
+  // and the dropout masks among its inputs, the state the next window starts from among its outputs.
   const graphs = graphStepsApply() ? new GraphFunctionCache(nativeKernelBackend('graph training steps')) : undefined;
 
   /**
@@ -137,9 +136,10 @@ function streamTask(
       const update = graphs?.usable === true ? takeUpdate?.() : undefined;
       try {
         if (graphs?.usable === true) {
-          const { outcome, extra } = runGraphStep(graphs, variables, [...chunks.flatMap((c) => [c.source, c.target, c.mask]), ...startState], update, startState.length, () =>
-            differentiateWindow(chunks, startState, step),
-          );
+          const data = [...chunks.flatMap((c) => [c.source, c.target, c.mask]), ...startState];
+          // Dropout masks are inputs of the graph, drawn again from the step's generator for each run.
+          const feed = (fed: readonly string[]) => redrawDropoutMasks(stepRngs(config.seed, step).dropout, fed);
+          const { outcome, extra } = runGraphStep(graphs, variables, data, update, startState.length, () => differentiateWindow(chunks, startState, step), '', feed);
           // repackage_hidden, as below: a graph's outputs carry no gradient history.
           if (handsOn) replaceCarried(extra as tf.Tensor2D[]);
           else tf.dispose(extra);

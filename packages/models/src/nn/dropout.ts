@@ -2,10 +2,42 @@
  * Recurrent dropout masks. Every mask is drawn in JavaScript from `dropoutRng.fork(site)`, so a mask depends only
  * on the forward pass's Rng and the site's name (not on the order sites are visited): a resumed run draws the same
  * masks as an uninterrupted one. Masks are already scaled by 1/(1-p) (inverted dropout), so evaluation needs none.
+ * Because a mask follows from (generator, site, shape, rate) alone, a step traced into a TensorFlow graph takes its
+ * masks as inputs that the trainer draws again for every run of the graph.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@bptt/data';
 import type { RecurrentDropoutConfig } from '../config.ts';
+import { feedAsGraphInput } from '../native/graph/trace.ts';
+
+interface MaskDraw {
+  readonly site: string;
+  readonly rows: number;
+  readonly cols: number;
+  readonly rate: number;
+}
+
+const FED_PREFIX = 'dropout mask ';
+
+/** A [rows, cols] mask of 0 and 1/(1-rate) from the pass's generator, forked by site. */
+function drawMask(rng: Rng, { site, rows, cols, rate }: MaskDraw): tf.Tensor2D {
+  const siteRng = rng.fork(site);
+  const scale = 1 / (1 - rate);
+  const values = new Float32Array(rows * cols);
+  for (let i = 0; i < values.length; i++) values[i] = siteRng.next() < rate ? 0 : scale;
+  return tf.tensor2d(values, [rows, cols]);
+}
+
+/**
+ * The masks a traced training step fed itself (GraphFunctionCache's `feed`: TracedGraph.fed), drawn again from the
+ * forward pass's generator for this step: the same values an op-by-op pass would draw.
+ */
+export function redrawDropoutMasks(rng: Rng, fed: readonly string[]): tf.Tensor2D[] {
+  return fed.map((description) => {
+    if (!description.startsWith(FED_PREFIX)) throw new Error(`redrawDropoutMasks: not a dropout mask: ${description}`);
+    return drawMask(rng, JSON.parse(description.slice(FED_PREFIX.length)) as MaskDraw);
+  });
+}
 
 /**
  * Test and diagnostic hooks; each is called synchronously, inside the forward pass. The tensors they receive may be
@@ -46,14 +78,16 @@ export class DropoutMasks {
     return new DropoutMasks(active ? config : off, active ? rng : undefined, hooks);
   }
 
-  /** A [rows, cols] mask of 0 and 1/(1-rate), or undefined when this kind of dropout is off. */
+  /**
+   * A [rows, cols] mask of 0 and 1/(1-rate), or undefined when this kind of dropout is off. In a traced training
+   * step the mask is an input of the graph, drawn again for each run (redrawDropoutMasks), not a constant.
+   */
   draw(site: string, rows: number, cols: number, rate: number): tf.Tensor2D | undefined {
     if (rate <= 0 || this.rng === undefined) return undefined;
-    const rng = this.rng.fork(site);
-    const scale = 1 / (1 - rate);
-    const values = new Float32Array(rows * cols);
-    for (let i = 0; i < values.length; i++) values[i] = rng.next() < rate ? 0 : scale;
-    return tf.tensor2d(values, [rows, cols]);
+    const draw = { site, rows, cols, rate };
+    const mask = drawMask(this.rng, draw);
+    feedAsGraphInput(mask, FED_PREFIX + JSON.stringify(draw));
+    return mask;
   }
 
   /** Variational mask for a [B, D] input or hidden state, the same at every time step of the sequence. */

@@ -7,8 +7,8 @@
  *   later calls           one session run
  *
  * Two identical traces are the evidence that nothing the function folds into a constant changes from call to
- * call: a dropout mask or a sampled decoder input drawn in JavaScript would differ, and then the function stays
- * eager. After `maxMismatches` differing traces in a row for one key (or any trace that cannot become a graph)
+ * call: a value drawn in JavaScript would differ, and then the function stays eager, unless the function feeds it
+ * in as an input (feedAsGraphInput: dropout masks) that `feed` draws again for each run. After `maxMismatches` differing traces in a row for one key (or any trace that cannot become a graph)
  * the cache stops tracing for good and says why in `status()`.
  */
 import * as tf from '@tensorflow/tfjs-core';
@@ -60,6 +60,8 @@ export class GraphFunctionCache {
   private readonly tracedKeys = new Set<string>();
   private readonly beforeFirstRun: () => void;
   private readonly neverRun = new WeakSet<CompiledNativeFunction>();
+  /** What each compiled graph feeds itself (TracedGraph.fed). */
+  private readonly fed = new WeakMap<CompiledNativeFunction, readonly string[]>();
 
   constructor(
     private readonly backend: NativeKernelBackend,
@@ -81,8 +83,10 @@ export class GraphFunctionCache {
   /**
    * fn's outputs for `inputs`, from the graph compiled for `key` when there is one. `key` must determine
    * everything fn's graph depends on besides the inputs' values: their shapes, and the values of readable inputs.
+   * `feed` gives the values of the inputs fn feeds itself (feedAsGraphInput) from their descriptions, for a run of
+   * the compiled graph; the cache disposes them after the run.
    */
-  run(key: string, inputs: readonly tf.Tensor[], fn: () => readonly tf.Tensor[], options: TraceOptions = {}): readonly tf.Tensor[] {
+  run(key: string, inputs: readonly tf.Tensor[], fn: () => readonly tf.Tensor[], options: TraceOptions & { readonly feed?: (fed: readonly string[]) => tf.Tensor[] } = {}): readonly tf.Tensor[] {
     const graph = this.graphs.get(key);
     if (graph !== undefined) {
       this.graphs.delete(key);
@@ -91,7 +95,15 @@ export class GraphFunctionCache {
       // The eager calls that traced it have ended and freed their tensors: give that memory back before the
       // graph's executor threads allocate their own (load-pages.ts, releaseFreedHeap).
       if (this.neverRun.delete(graph)) this.beforeFirstRun();
-      return graph.run(inputs);
+      const fedNames = this.fed.get(graph) ?? [];
+      if (fedNames.length === 0) return graph.run(inputs);
+      if (options.feed === undefined) throw new Error(`GraphFunctionCache.run: the graph for ${key} feeds itself ${fedNames.length} inputs; pass options.feed`);
+      const fed = options.feed(fedNames);
+      try {
+        return graph.run([...inputs, ...fed]);
+      } finally {
+        tf.dispose(fed);
+      }
     }
     this.eagerCalls += 1;
     if (this.disabledBecause !== undefined) return fn();
@@ -106,7 +118,8 @@ export class GraphFunctionCache {
       this.pending.clear();
       return outputs;
     }
-    const encoded = encodeSavedModel(trace.graph.nodes, []);
+    // The fed inputs' descriptions are part of what must match: the same graph fed other values is another function.
+    const encoded = concatBytes(encodeSavedModel(trace.graph.nodes, []), new TextEncoder().encode(JSON.stringify(trace.graph.fed)));
     const previous = this.pending.get(key);
     this.pending.delete(key);
     if (previous === undefined || !sameBytes(previous.encoded, encoded)) {
@@ -136,6 +149,7 @@ export class GraphFunctionCache {
       return outputs;
     }
     this.graphs.set(key, compiled);
+    this.fed.set(compiled, trace.graph.fed);
     this.neverRun.add(compiled);
     this.compiled += 1;
     if (this.graphs.size > this.maxGraphs) {
@@ -160,6 +174,13 @@ export class GraphFunctionCache {
     this.graphs.clear();
     this.pending.clear();
   }
+}
+
+function concatBytes(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const joined = new Uint8Array(a.length + b.length);
+  joined.set(a);
+  joined.set(b, a.length);
+  return joined;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -1,4 +1,4 @@
-export { traceNativeFunction, isTracingGraph, registerGraphConstant, type TracedGraph, type TraceOptions, type TraceOutcome } from './trace.ts';
+export { traceNativeFunction, isTracingGraph, feedAsGraphInput, registerGraphConstant, type TracedGraph, type TraceOptions, type TraceOutcome } from './trace.ts';
 export { CompiledNativeFunction } from './compiled-function.ts';
 export { GraphFunctionCache, type GraphFunctionCacheOptions, type GraphFunctionStatus } from './graph-function-cache.ts';
 export { encodeSavedModel, DT, type GraphNode, type AttrValue, type TensorValue } from './graph-def.ts';

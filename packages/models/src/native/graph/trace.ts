@@ -16,8 +16,13 @@ import { DT, tensorValue, tfDataType, type AttrValue, type GraphNode } from './g
 
 export interface TracedGraph {
   readonly nodes: readonly GraphNode[];
-  /** Placeholder names, one per declared input, in order. */
+  /**
+   * Placeholder names, one per declared input, in order; then one per tensor the traced function fed in
+   * (feedAsGraphInput), in the order it made them.
+   */
   readonly inputs: readonly { readonly name: string; readonly dtype: tf.DataType; readonly shape: readonly number[] }[];
+  /** What each fed input is (feedAsGraphInput's descriptions), in order: a later run must supply their values. */
+  readonly fed: readonly string[];
   /** Graph tensor names ("out_k:0"), one per output, in order. */
   readonly outputs: readonly string[];
 }
@@ -83,6 +88,7 @@ export function traceNativeFunction(
   traceable.binding = recordingBinding(real, recorder) as unknown as NativeKernelBackend['binding'];
   const stopWatching = watchUploads(traceable, recorder);
   tracing = true;
+  active = { recorder, backend: traceable };
   try {
     const outputs = fn();
     // Materialises outputs still held as JavaScript values (they become Consts) while the recorder listens.
@@ -90,6 +96,7 @@ export function traceNativeFunction(
     return { outputs, trace: recorder.finish(outputIds, outputs) };
   } finally {
     tracing = false;
+    active = undefined;
     stopWatching();
     traceable.binding = real as unknown as NativeKernelBackend['binding'];
   }
@@ -134,6 +141,19 @@ function watchUploads(traceable: TraceableBackend, recorder: GraphRecorder): () 
 }
 
 let tracing = false;
+/** The running trace's recorder and backend (feedAsGraphInput's way in). */
+let active: { readonly recorder: GraphRecorder; readonly backend: TraceableBackend } | undefined;
+
+/**
+ * Inside a traced call, makes `tensor`, made from JavaScript data during the call, an input of the graph (fed at
+ * every run) instead of a constant: for values drawn afresh at each call that a caller can draw again from
+ * `description` alone (a dropout mask from its generator and site). Outside a trace it does nothing.
+ */
+export function feedAsGraphInput(tensor: tf.Tensor, description: string): void {
+  if (!tracing || active === undefined) return;
+  const [id] = active.backend.getInputTensorIds([tensor]);
+  active.recorder.declareFedInput(id as number, tensor, description);
+}
 
 /** Tensors made once, outside any traced call, and never written to (see registerGraphConstant). */
 const graphConstants = new Set<tf.Tensor>();
@@ -168,9 +188,21 @@ class GraphRecorder {
    * trace of a function that fills a cache of constants matches the second. Unread ones are never written.
    */
   private readonly pendingConstants = new Map<number, () => Map<string, AttrValue>>();
+  private readonly fed: string[] = [];
   private problem: string | undefined;
 
   constructor(private readonly binding: TraceableBinding) {}
+
+  /** A tensor made inside the call that becomes a placeholder after the declared inputs (feedAsGraphInput). */
+  declareFedInput(id: number, tensor: tf.Tensor, description: string): void {
+    if (this.sources.has(id)) {
+      this.fail(`a tensor fed as a graph input (${description}) was already used as a constant`);
+      return;
+    }
+    this.pendingConstants.delete(id);
+    this.declareInput(id, tensor, true);
+    this.fed.push(description);
+  }
 
   declareInput(id: number, tensor: tf.Tensor, readable: boolean): void {
     const name = `in_${this.inputs.length}`;
@@ -245,7 +277,7 @@ class GraphRecorder {
       return `${name}:0`;
     });
     if (this.problem !== undefined) return { ok: false, reason: this.problem };
-    return { ok: true, graph: { nodes: this.nodes, inputs: this.inputs, outputs: names } };
+    return { ok: true, graph: { nodes: this.nodes, inputs: this.inputs, fed: this.fed, outputs: names } };
   }
 
   private addNode(name: string, op: string, inputs: readonly string[], attrs: ReadonlyMap<string, AttrValue>): void {
