@@ -5,7 +5,8 @@
  * device, so one graph holds for every batch of the same shapes. Shared by the seq2seq and stream tasks.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { GraphFunctionCache } from '@bptt/models';
+import type { Rng } from '@bptt/data';
+import { redrawDropoutMasks, type GraphFunctionCache } from '@bptt/models';
 import type { StepOutcome, StepUpdate } from './loop.ts';
 
 /** What the traced function computes: kept tensors that runGraphStep disposes. */
@@ -24,18 +25,25 @@ export interface GraphStepResult {
   readonly extra: tf.Tensor[];
 }
 
+export interface GraphStepOptions {
+  /** How many tensors DifferentiatedStep.extra holds (the same at every call; default 0). */
+  readonly extraCount?: number;
+  /** What else decides the graph besides the inputs' shapes (seq2seq: how the decoder's inputs are chosen). */
+  readonly variant?: string;
+  /**
+   * The step's dropout generator: the masks the step feeds itself (nn/dropout.ts) are drawn again from it for each
+   * run of the compiled graph, the same masks an op-by-op step draws.
+   */
+  readonly dropoutRng: Rng;
+}
+
 export function runGraphStep(
   cache: GraphFunctionCache,
   variables: readonly tf.Tensor[],
   data: readonly tf.Tensor[],
   update: StepUpdate | undefined,
-  /** How many tensors DifferentiatedStep.extra holds (the same at every call). */
-  extraCount: number,
   differentiate: () => DifferentiatedStep,
-  /** What else decides the graph besides the inputs' shapes (seq2seq: how the decoder's inputs are chosen). */
-  variant = '',
-  /** The values of the inputs the step feeds itself (dropout masks: redrawDropoutMasks), for a run of the graph. */
-  feed?: (fed: readonly string[]) => tf.Tensor[],
+  { extraCount = 0, variant = '', dropoutRng }: GraphStepOptions,
 ): GraphStepResult {
   const inputs = [...variables, ...data, ...(update?.reads ?? [])];
   const key = `${update === undefined ? 'gradients' : 'update'}${variant}:${inputs.map((t) => t.shape.join('x')).join('|')}`;
@@ -52,7 +60,7 @@ export function runGraphStep(
     } finally {
       tf.dispose([nllSum, tokens, ...grads, ...extra]);
     }
-  }, feed === undefined ? {} : { feed });
+  }, { feed: (fed) => redrawDropoutMasks(dropoutRng, fed) });
   const [stats, ...rest] = outputs as tf.Tensor[];
   const [nllSum, tokens, norm, clipped] = (stats as tf.Tensor).dataSync();
   (stats as tf.Tensor).dispose();

@@ -9,7 +9,6 @@ import {
   graphStepsApply,
   makeSeq2SeqBatch,
   nativeKernelBackend,
-  redrawDropoutMasks,
   teacherForcingCoins,
   type Seq2SeqBatch,
   type Seq2SeqForwardOptions,
@@ -131,9 +130,7 @@ function seq2seqTask(
         const { nllSum, grads } = differentiate(batch, options, false);
         return { nllSum, tokens: tf.sum(batch.targetMask) as tf.Scalar, grads, extra: [] };
       };
-      // Dropout masks are inputs of the graph, drawn again from the step's generator for each run.
-      const feed = (fed: readonly string[]) => redrawDropoutMasks(stepRngs(config.seed, step).dropout, fed);
-      return runGraphStep(cache, variables, data, update, 0, differentiateStep, variant, feed).outcome;
+      return runGraphStep(cache, variables, data, update, differentiateStep, { variant, dropoutRng: stepRngs(config.seed, step).dropout }).outcome;
     } finally {
       coins?.dispose();
     }

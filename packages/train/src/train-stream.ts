@@ -5,7 +5,7 @@
  * k2 steps, re-running the forward pass from the state carried at t - k2. Full BPTT is one window per epoch.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { GraphFunctionCache, graphStepsApply, nativeKernelBackend, redrawDropoutMasks, type RecurrentState, type StreamChunk, type TrainableStreamModel } from '@bptt/models';
+import { GraphFunctionCache, graphStepsApply, nativeKernelBackend, type RecurrentState, type StreamChunk, type TrainableStreamModel } from '@bptt/models';
 import type { CheckpointStore } from './checkpoint.ts';
 import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.ts';
 import { hashTokenSequences } from './data-hash.ts';
@@ -137,9 +137,10 @@ function streamTask(
       try {
         if (graphs?.usable === true) {
           const data = [...chunks.flatMap((c) => [c.source, c.target, c.mask]), ...startState];
-          // Dropout masks are inputs of the graph, drawn again from the step's generator for each run.
-          const feed = (fed: readonly string[]) => redrawDropoutMasks(stepRngs(config.seed, step).dropout, fed);
-          const { outcome, extra } = runGraphStep(graphs, variables, data, update, startState.length, () => differentiateWindow(chunks, startState, step), '', feed);
+          const { outcome, extra } = runGraphStep(graphs, variables, data, update, () => differentiateWindow(chunks, startState, step), {
+            extraCount: startState.length,
+            dropoutRng: stepRngs(config.seed, step).dropout,
+          });
           // repackage_hidden, as below: a graph's outputs carry no gradient history.
           if (handsOn) replaceCarried(extra as tf.Tensor2D[]);
           else tf.dispose(extra);

@@ -12,7 +12,7 @@ import { InMemoryCheckpointStore } from '../src/checkpoint.ts';
 import type { TrainConfigInput } from '../src/config.ts';
 import { trainSeq2Seq } from '../src/train-seq2seq.ts';
 import { expectSameRun } from './same-run.ts';
-import { weightsOf } from './tiny-models.ts';
+import { reverseData, TinySeq2Seq, weightsOf } from './tiny-models.ts';
 
 const status = tryLoadNativeTensorflow();
 if (!status.available) console.warn(`native-graph-steps.test.ts skipped: ${status.reason}`);
@@ -109,6 +109,23 @@ describe.skipIf(!status.available)('training steps as TensorFlow graphs', () => 
     expect(graph.result.execution?.nativeGraph.graphCalls).toBeGreaterThan(0);
     expect(graph.result.execution?.nativeGraph.compiled).toBeGreaterThanOrEqual(compiled);
     expectSameRun(graph, await train('off', { cell: 'lstm', attention: 'dot' }, overrides), 1e-5);
+  });
+
+  it('a model that flips its own coins with teacherForcing.rng (not teacherForcing.coins) gets the same coins, eager, as with graphs off', async () => {
+    // TinySeq2Seq reads its inputs back (no graph) and draws coins from the rng: it must see the step's generator
+    // untouched by the coins the trainer drew for graphs.
+    const run = async (graph: 'auto' | 'off') => {
+      setNativeGraphSteps(graph);
+      const m = new TinySeq2Seq({ vocab: 9, hidden: 5, seed: 1 });
+      const config = trainConfig({ epochs: 4, teacherForcing: { type: 'constant', ratio: 0.5 } });
+      const result = await trainSeq2Seq({ model: m, config, data: { train: reverseData(10, 2, 5, 5, 'coins'), valid: reverseData(4, 2, 5, 5, 'coins-valid') } });
+      return { result, weights: weightsOf(m) };
+    };
+    const graph = await run('auto');
+    expect(graph.result.execution?.nativeGraph.graphCalls).toBe(0);
+    const eager = await run('off');
+    expect(graph.result.history).toEqual(eager.result.history);
+    expect(graph.weights).toEqual(eager.weights);
   });
 
   it('a run resumed from a checkpoint ends with the weights of the uninterrupted run, bit for bit', async () => {

@@ -40,11 +40,7 @@ static size_t gru_forward_phases(int T) { return (size_t)T + 1; }
 static void gru_forward_pack_chunk(Job *job, int step, Units units) {
   (void)step;
   const GruForwardJob *f = (const GruForwardJob *)job;
-  const int H = job->H, chunk = units.first / CHUNK_UNITS;
-  for (int g = 0; g < 3; g++) {
-    float *panel = f->panels + ((size_t)chunk * 3 + g) * H * CHUNK_UNITS;
-    for (int k = 0; k < H; k++) memcpy(panel + (size_t)k * CHUNK_UNITS, f->u + (size_t)k * 3 * H + g * H + units.first, (size_t)units.count * sizeof(float));
-  }
+  pack_gate_panels(f->u, 3, job->H, units, f->panels);
 }
 
 /* Position t for some units: their columns of each gate block of h_{t-1} u + bh, then their GRU update. */
@@ -122,9 +118,7 @@ static void gru_backward_start_chunk(Job *job, int step, Units units) {
   (void)step;
   const GruBackwardJob *g = (const GruBackwardJob *)job;
   const int H = job->H, j0 = units.first, n = units.count;
-  float *panel = g->panels + (size_t)(j0 / CHUNK_UNITS) * 3 * H * CHUNK_UNITS;
-  for (int k = 0; k < 3 * H; k++)
-    for (int col = 0; col < n; col++) panel[(size_t)k * CHUNK_UNITS + col] = g->u[(size_t)(j0 + col) * 3 * H + k];
+  pack_transposed_panel(g->u, 3, H, units, g->panels);
   for (int b = 0; b < g->B; b++) memcpy(g->dh_carry + (size_t)b * H + j0, g->dh + (size_t)b * H + j0, (size_t)n * sizeof(float));
 }
 

@@ -52,11 +52,7 @@ static size_t forward_phases(int T) { return (size_t)T + 1; }
 static void forward_pack_chunk(Job *job, int step, Units units) {
   (void)step;
   const ForwardJob *f = (const ForwardJob *)job;
-  const int H = job->H, chunk = units.first / CHUNK_UNITS;
-  for (int g = 0; g < 4; g++) {
-    float *panel = f->panels + ((size_t)chunk * 4 + g) * H * CHUNK_UNITS;
-    for (int k = 0; k < H; k++) memcpy(panel + (size_t)k * CHUNK_UNITS, f->u + (size_t)k * 4 * H + g * H + units.first, (size_t)units.count * sizeof(float));
-  }
+  pack_gate_panels(f->u, 4, job->H, units, f->panels);
 }
 
 /* Position t for some units: their columns of each gate block of h_{t-1} u, then their cell update. */
@@ -128,9 +124,7 @@ static void backward_start_chunk(Job *job, int step, Units units) {
   (void)step;
   const BackwardJob *g = (const BackwardJob *)job;
   const int H = job->H, j0 = units.first, n = units.count;
-  float *panel = g->panels + (size_t)(j0 / CHUNK_UNITS) * 4 * H * CHUNK_UNITS;
-  for (int k = 0; k < 4 * H; k++)
-    for (int col = 0; col < n; col++) panel[(size_t)k * CHUNK_UNITS + col] = g->u[(size_t)(j0 + col) * 4 * H + k];
+  pack_transposed_panel(g->u, 4, H, units, g->panels);
   for (int b = 0; b < g->B; b++) {
     memcpy(g->dh_carry + (size_t)b * H + j0, g->dh + (size_t)b * H + j0, (size_t)n * sizeof(float));
     memcpy(g->dc_buffers[g->T == 0 ? 1 : (g->T - 1) % 2] + (size_t)b * H + j0, g->dc + (size_t)b * H + j0, (size_t)n * sizeof(float));

@@ -286,3 +286,16 @@ void run_sequence_kernel(const SequenceKernel *kernel, TF_OpKernelContext *conte
 /* Floats of the panels of one weight matrix: every chunk's 32 columns (padded) over 4H values of k. */
 size_t panel_floats(int H) { return (size_t)chunk_count(H) * CHUNK_UNITS * 4 * (size_t)H; }
 
+void pack_gate_panels(const float *u, int gates, int H, Units units, float *panels) {
+  const int chunk = units.first / CHUNK_UNITS;
+  for (int g = 0; g < gates; g++) {
+    float *panel = panels + ((size_t)chunk * gates + g) * H * CHUNK_UNITS;
+    for (int k = 0; k < H; k++) memcpy(panel + (size_t)k * CHUNK_UNITS, u + (size_t)k * gates * H + g * H + units.first, (size_t)units.count * sizeof(float));
+  }
+}
+
+void pack_transposed_panel(const float *u, int gates, int H, Units units, float *panels) {
+  float *panel = panels + (size_t)(units.first / CHUNK_UNITS) * gates * H * CHUNK_UNITS;
+  for (int k = 0; k < gates * H; k++)
+    for (int col = 0; col < units.count; col++) panel[(size_t)k * CHUNK_UNITS + col] = u[(size_t)(units.first + col) * gates * H + k];
+}

@@ -84,4 +84,10 @@ void run_sequence_kernel(const SequenceKernel *kernel, TF_OpKernelContext *conte
 /* Floats of the panels of one weight matrix: every chunk's 32 columns (padded) over 4H values of k (enough for 3H). */
 size_t panel_floats(int H);
 
+/* Packs chunk `units`' columns of each of the `gates` blocks of u [H, gates·H] into [H x 32] panels (forward). */
+void pack_gate_panels(const float *u, int gates, int H, Units units, float *panels);
+
+/* Packs chunk `units`' rows of u [H, gates·H] as one [gates·H x 32] panel of uᵀ's columns (backward). */
+void pack_transposed_panel(const float *u, int gates, int H, Units units, float *panels);
+
 #endif

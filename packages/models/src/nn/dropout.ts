@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '@bptt/data';
 import type { RecurrentDropoutConfig } from '../config.ts';
-import { feedAsGraphInput } from '../native/graph/trace.ts';
+import { feedAsGraphInput, isTracingGraph } from '../native/graph/trace.ts';
 
 interface MaskDraw {
   readonly site: string;
@@ -86,7 +86,7 @@ export class DropoutMasks {
     if (rate <= 0 || this.rng === undefined) return undefined;
     const draw = { site, rows, cols, rate };
     const mask = drawMask(this.rng, draw);
-    feedAsGraphInput(mask, FED_PREFIX + JSON.stringify(draw));
+    if (isTracingGraph()) feedAsGraphInput(mask, FED_PREFIX + JSON.stringify(draw));
     return mask;
   }
 
