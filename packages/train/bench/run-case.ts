@@ -7,8 +7,10 @@
  *   node --conditions=@bptt/source --import tsx packages/train/bench/run-case.ts \
  *     --backend wasm --config reference --paths product,fused-cell --warmup 3 --steps 10 [--max-seconds 60]
  *
- * Timing stops once --max-seconds are spent (keeping at least two timed steps).
+ * Timing stops once --max-seconds are spent (keeping at least two timed steps). With `--gate K --windows N` it
+ * instead times windows of K steps when paired.ts says so (runGatedPath).
  */
+import { readSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import { createRng } from '@bptt/data';
 import {
@@ -31,6 +33,7 @@ import {
   lossAndGradients,
   parseTrainConfig,
   trainSeq2Seq,
+  type OnProgress,
   type Seq2SeqSplit,
 } from '@bptt/train';
 import { BenchSeq2Seq } from './bench-seq2seq.ts';
@@ -123,11 +126,7 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
     const stamps: number[] = [];
     const cpuStamps: number[] = [];
     const losses: number[] = [];
-    const cpuMs = () => {
-      const usage = process.cpuUsage();
-      return (usage.user + usage.system) / 1000;
-    };
-    const cpuStarted = cpuMs();
+    const cpuStarted = processCpuMs();
     const deadline = performance.now() + maxSeconds * 1000;
     const started = performance.now();
     let warm = warmup;
@@ -135,23 +134,16 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
     const counted = (graph: { graphCalls: number; eagerCalls: number; disabledBecause?: string } | undefined) => {
       if (graph !== undefined) execution = { graphSteps: graph.graphCalls, eagerSteps: graph.eagerCalls, ...(graph.disabledBecause === undefined ? {} : { disabledBecause: graph.disabledBecause }) };
     };
-    await trainSeq2Seq({
-      model,
-      config: trainConfig(config, total),
-      data: { train },
-      onProgress: (event) => {
-        const now = performance.now();
-        counted(event.execution?.nativeGraph);
-        stamps.push(now);
-        cpuStamps.push(cpuMs());
-        losses.push(event.loss);
-        // A slow backend (cpu on the larger config) gets one warm-up step and fewer timed steps rather than a run
-        // of many minutes: when the first step alone takes a sixth of the budget, and when the budget is spent.
-        if (stamps.length === 1 && now - started > (maxSeconds * 1000) / 6) warm = Math.min(warm, 1);
-        if (now > deadline && stamps.length >= warm + 2) throw new StopTiming();
-      },
-    }).catch((error: unknown) => {
-      if (!(error instanceof StopTiming)) throw error;
+    await trainUntilStopped(model, config, total, train, (event) => {
+      const now = performance.now();
+      counted(event.execution?.nativeGraph);
+      stamps.push(now);
+      cpuStamps.push(processCpuMs());
+      losses.push(event.loss);
+      // A slow backend (cpu on the larger config) gets one warm-up step and fewer timed steps rather than a run
+      // of many minutes: when the first step alone takes a sixth of the budget, and when the budget is spent.
+      if (stamps.length === 1 && now - started > (maxSeconds * 1000) / 6) warm = Math.min(warm, 1);
+      if (now > deadline && stamps.length >= warm + 2) throw new StopTiming();
     });
     const stepMs = stamps.map((t, k) => round(t - (k === 0 ? started : (stamps[k - 1] as number)), 2)).slice(warm);
     const medianMs = median(stepMs);
@@ -211,6 +203,85 @@ async function runPath(backend: BackendName, backendDetail: string, config: Benc
 
 class StopTiming extends Error {}
 
+function processCpuMs(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/** @bptt/train's loop for `total` steps, as a training run uses it, until done or onProgress throws StopTiming. */
+async function trainUntilStopped(model: TrainableSeq2Seq, config: BenchConfig, total: number, train: Seq2SeqSplit, onProgress: OnProgress): Promise<void> {
+  await trainSeq2Seq({ model, config: trainConfig(config, total), data: { train }, onProgress }).catch((error: unknown) => {
+    if (!(error instanceof StopTiming)) throw error;
+  });
+}
+
+function applyPathSettings(path: BenchPath): void {
+  // product-stepwise forces the per-step route; every other path runs as the user's environment says.
+  setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
+  setNativeGraphSteps(path === 'product-eager' ? 'off' : nativeGraphStepsFromEnv());
+  setNativeStepKernels(path === 'product-composed' ? 'off' : path === 'product-steps' ? 'steps' : nativeStepKernelsFromEnv());
+}
+
+/** One line from stdin, read synchronously (the gate holds the training loop still until it arrives). */
+function readLineSync(): string {
+  const byte = Buffer.alloc(1);
+  let line = '';
+  for (;;) {
+    let n: number;
+    try {
+      n = readSync(0, byte, 0, 1, null);
+    } catch (error) {
+      // A non-blocking stdin has nothing yet: wait a millisecond, off the CPU, and try again.
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+      continue;
+    }
+    if (n === 0 || byte[0] === 0x0a) return line;
+    line += String.fromCharCode(byte[0] as number);
+  }
+}
+
+/**
+ * `--gate K --windows N`: this process's side of the paired bench (paired.ts). After the warm-up it prints `READY`
+ * and, after every K timed steps, `WINDOW {json}` (those steps' wall and CPU times), each time waiting for a line on
+ * stdin: `go` runs the next window, anything else ends the run. A step's time starts when the gate opens, so the
+ * waiting is never timed.
+ */
+async function runGatedPath(config: BenchConfig, path: BenchPath, warmup: number, windowSteps: number, windows: number): Promise<void> {
+  const total = warmup + windowSteps * windows;
+  const train = randomSplit(config, config.B * (total + 2));
+  const { model } = buildModel(path, config);
+  let stepsDone = 0;
+  let stepMs: number[] = [];
+  let last = performance.now();
+  let cpuAtGate = processCpuMs();
+  let graphSteps = 0;
+  const openGate = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+    if (readLineSync().trim() !== 'go') throw new StopTiming();
+    cpuAtGate = processCpuMs();
+  };
+  try {
+    if (warmup === 0) openGate('READY');
+    last = performance.now();
+    await trainUntilStopped(model, config, total, train, (event) => {
+      const now = performance.now();
+      graphSteps = event.execution?.nativeGraph?.graphCalls ?? 0;
+      stepsDone++;
+      if (stepsDone > warmup) stepMs.push(round(now - last, 3));
+      if (stepsDone === warmup) openGate('READY');
+      else if (stepsDone > warmup && (stepsDone - warmup) % windowSteps === 0) {
+        const window = { stepMs, cpuMsPerStep: round((processCpuMs() - cpuAtGate) / windowSteps, 3), graphSteps, steps: stepsDone };
+        stepMs = [];
+        openGate(`WINDOW ${JSON.stringify(window)}`);
+      }
+      last = performance.now();
+    });
+  } finally {
+    model.dispose();
+  }
+}
+
 function argument(argv: readonly string[], name: string): string | undefined {
   const at = argv.indexOf(`--${name}`);
   return at < 0 ? undefined : argv[at + 1];
@@ -237,6 +308,8 @@ async function main(argv: readonly string[]): Promise<void> {
   const warmup = positiveInt(argv, 'warmup', 3);
   const steps = Math.max(1, positiveInt(argv, 'steps', 10));
   const maxSeconds = positiveInt(argv, 'max-seconds', 120);
+  const gate = positiveInt(argv, 'gate', 0);
+  if (gate > 0 && paths.length !== 1) throw new Error(`run-case: --gate runs one path, got '${paths.join(',')}'`);
 
   let started: Awaited<ReturnType<typeof startBackend>>;
   try {
@@ -256,11 +329,15 @@ async function main(argv: readonly string[]): Promise<void> {
       : info.native !== undefined
         ? `${info.name} ${info.versions.backend}; intra-op threads=${info.native.intraOpThreads}`
         : `${info.name} ${info.versions.backend}`;
+  if (gate > 0) {
+    const path = paths[0] as BenchPath;
+    applyPathSettings(path);
+    process.stdout.write(`BACKEND ${JSON.stringify({ backend, detail })}\n`);
+    await runGatedPath(config, path, warmup, gate, Math.max(1, positiveInt(argv, 'windows', 1)));
+    return;
+  }
   for (const path of paths) {
-    // product-stepwise forces the per-step route; every other path runs as the user's environment says.
-    setFusedRecurrence(path === 'product-stepwise' ? 'off' : fusedRecurrenceFromEnv());
-    setNativeGraphSteps(path === 'product-eager' ? 'off' : nativeGraphStepsFromEnv());
-    setNativeStepKernels(path === 'product-composed' ? 'off' : path === 'product-steps' ? 'steps' : nativeStepKernelsFromEnv());
+    applyPathSettings(path);
     const result = await runPath(backend, detail, config, path, warmup, steps, maxSeconds, paths.length === 1 ? 'path' : 'process');
     process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
   }

@@ -102,6 +102,52 @@ export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMod
   return { mode, clock, config: config.name, torch: version, ...run };
 }
 
+// The paired bench's gate (paired.ts) around the unchanged peer: the peer times each step between two
+// time.perf_counter() calls, so the wrapper replaces that function, for calls from the peer's own file only, with
+// one that records each step and, before a step starts, prints READY (after the warm-up) or WINDOW {json} (after
+// every window of steps) and waits for `go` on stdin; anything else ends the process. The wait falls before the
+// step's first timer call, so it is never timed.
+const GATED_WRAPPER = [
+  'import json, os, runpy, sys, time',
+  'window, warmup, script = int(sys.argv[1]), int(sys.argv[2]), os.path.realpath(sys.argv[3])',
+  'sys.argv = sys.argv[3:]',
+  'real = time.perf_counter',
+  "state = dict(calls=0, started=0.0, times=[], cpu=0.0)",
+  'def gate(line):',
+  '    print(line, flush=True)',
+  "    if sys.stdin.readline().strip() != 'go':",
+  '        os._exit(0)',
+  "    state['cpu'] = time.process_time()",
+  'def timer():',
+  '    if os.path.realpath(sys._getframe(1).f_code.co_filename) != script:',
+  '        return real()',
+  "    step, ending = divmod(state['calls'], 2)",
+  "    state['calls'] += 1",
+  '    if not ending:',
+  '        if step == warmup:',
+  "            gate('READY')",
+  '        elif step > warmup and (step - warmup) % window == 0:',
+  "            cpu = (time.process_time() - state['cpu']) * 1000 / window",
+  "            gate('WINDOW ' + json.dumps(dict(stepMs=state['times'], cpuMsPerStep=cpu)))",
+  "            state['times'] = []",
+  "        state['started'] = real()",
+  "        return state['started']",
+  '    now = real()',
+  "    if step >= warmup:",
+  "        state['times'].append((now - state['started']) * 1000)",
+  '    return now',
+  'time.perf_counter = timer',
+  "runpy.run_path(script, run_name='__main__')",
+].join('\n');
+
+/** The command line of the PyTorch peer behind the paired bench's gate: `windows` windows of `windowSteps` steps. */
+export function gatedTorchCommand(script: string, config: BenchConfig, mode: TorchMode, options: { windowSteps: number; windows: number; warmup: number; threads: number }): { command: string; args: string[] } {
+  // One step more than the windows need: the gate after the last window opens when that step starts.
+  const steps = options.warmup + options.windowSteps * options.windows + 1;
+  const peerArgs = ['--mode', mode, ...sizeArgs(config), '--steps', String(steps), '--warmup', '0', '--threads', String(options.threads)];
+  return { command: 'python3', args: ['-c', GATED_WRAPPER, String(options.windowSteps), String(options.warmup), script, ...peerArgs] };
+}
+
 /** PyTorch's side of floors.ts: the same tiny op and the same three recurrent matmuls, µs per call (median). */
 export interface TorchFloors {
   readonly config: BenchConfig['name'];

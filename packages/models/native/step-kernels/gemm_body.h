@@ -1,6 +1,7 @@
 /*
- * One matmul kernel, included by lstm_sequence.c once per instruction set with GEMM_NAME, GEMM_TARGET (the function's
- * target attribute), GEMM_ROWS and GEMM_COLUMNS (the register block) defined:
+ * One matmul kernel in plain C, included by sequence_team.c for AVX-512 and for CPUs without FMA (AVX2 has its own,
+ * gemm_avx2.h) with GEMM_NAME, GEMM_TARGET (the function's target attribute), GEMM_ROWS and GEMM_COLUMNS (the
+ * register block) defined:
  *
  *   C[i][j] = sum over k of A[i][k] Bm[k][j], for i < M and j < n (row strides lda, ldb, ldc).
  *

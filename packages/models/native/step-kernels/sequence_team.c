@@ -15,7 +15,7 @@
 
 #include "sequence_team.h"
 
-/* ---- Matmul: one variant per instruction set (gemm_body.h), chosen once per process. */
+/* ---- Matmul: one variant per instruction set (gemm_body.h, gemm_avx2.h), chosen once per process. */
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 /* 8 x 32 floats: 16 of AVX-512's 32 registers (measured here against 4 x 32, 4 x 64, 6 x 32, 12 x 32 and 16 x 32:
@@ -25,12 +25,8 @@
 #define GEMM_ROWS 8
 #define GEMM_COLUMNS 32
 #include "gemm_body.h"
-/* 4 x 16 floats: 8 of AVX2's 16 registers. */
-#define GEMM_NAME gemm_avx2
-#define GEMM_TARGET __attribute__((target("avx2,fma")))
-#define GEMM_ROWS 4
-#define GEMM_COLUMNS 16
-#include "gemm_body.h"
+/* 6 x 16 floats, with intrinsics (gemm_avx2.h says why). */
+#include "gemm_avx2.h"
 #endif
 /* Without FMA instructions fmaf is glibc's (correctly rounded, slow): used by the tests, not offered to TensorFlow. */
 #define GEMM_NAME gemm_portable

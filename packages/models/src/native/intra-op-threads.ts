@@ -9,7 +9,8 @@
  *   20-26k with one thread each.
  * - reproducibility: with a pool, Eigen splits reductions by the pool size, so the last bits of a result depend on
  *   the machine's core count (the bench's larger configuration differs after 3 Adam steps between 1 and 2 threads).
- *   A fixed count gives the same numbers on a laptop, CI and a 64-core server.
+ *   A fixed count gives the same numbers on any number of cores (on one CPU type: TensorFlow's own kernels take
+ *   other code paths on other instruction sets, README.md).
  * Set `TF_NUM_INTRAOP_THREADS` to override (0 = TensorFlow's choice: one per core); it is an input of the Nx
  * training and evaluation tasks, since it can change results.
  */
