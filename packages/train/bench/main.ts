@@ -322,6 +322,10 @@ async function main(): Promise<void> {
   const checks = targetChecks(results, torchResults, floors);
   say('');
   say(table(['target', 'measured', 'met'], checks.map((c) => [c.target, c.measured, c.met === undefined ? '?' : c.met ? 'yes' : 'no'])));
+  if (torch.available) {
+    say('The speed ratios above rest on a few steps per side, timed minutes apart: on a shared host, take the verdicts');
+    say('against PyTorch from `npm run bench:paired` (windows back to back, a 95% interval per ratio).');
+  }
 
   const loadAfter = loadavg()[0] as number;
   const report = {
