@@ -35,6 +35,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, relative, resolve } from 'node:path';
 import { stableStringify } from '@bptt/data';
 import { wasmThreadsFromEnv } from '@bptt/models';
+import { optionReader } from './cli-options.ts';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
 import { floorsTable, profileTable, resultsTable, table, targetChecks } from './report.ts';
 import { BENCH_PATHS, NATIVE_ONLY_PATHS, type BenchPath, type CaseResult } from './cases.ts';
@@ -67,29 +68,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string): string | undefined => {
-    const at = argv.indexOf(`--${name}`);
-    if (at < 0) return undefined;
-    const v = argv[at + 1];
-    if (v === undefined || v.startsWith('--')) throw new Error(`bench: --${name} needs a value`);
-    return v;
-  };
-  const list = <T extends string>(name: string, allowed: readonly T[], fallback: readonly T[]): T[] => {
-    const raw = value(name);
-    if (raw === undefined) return [...fallback];
-    const items = raw.split(',');
-    for (const item of items) {
-      if (!(allowed as readonly string[]).includes(item)) throw new Error(`bench: --${name} got '${item}', expected some of ${allowed.join(', ')}`);
-    }
-    return items as T[];
-  };
-  const count = (name: string, fallback: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`bench: --${name} must be a non-negative integer, got '${raw}'`);
-    return n;
-  };
+  const { value, list, count } = optionReader(argv, 'bench');
   const known = new Set(['quick', 'out', 'configs', 'backends', 'paths', 'warmup', 'steps', 'max-seconds', 'no-torch', 'no-keras', 'no-floors', 'torch-script', 'wasm-threads', 'rounds']);
   for (const arg of argv) {
     if (arg.startsWith('--') && !known.has(arg.slice(2))) throw new Error(`bench: unknown option ${arg} (see the top of packages/train/bench/main.ts)`);

@@ -37,6 +37,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stableStringify } from '@bptt/data';
+import { optionReader } from './cli-options.ts';
 import { BENCH_CONFIGS, benchConfig, type BenchConfig } from './configs.ts';
 import { BENCH_PATHS, type BenchPath } from './cases.ts';
 import { GatedSide, type Window } from './gated-side.ts';
@@ -73,36 +74,21 @@ function parseOptions(argv: readonly string[]): Options {
     if (!arg.startsWith('--') || !known.has(arg.slice(2))) throw new Error(`bench:paired: unknown option '${arg}' (see the top of packages/train/bench/paired.ts)`);
     if (argv[i + 1] === undefined || (argv[i + 1] as string).startsWith('--')) throw new Error(`bench:paired: ${arg} needs a value`);
   }
-  const value = (name: string): string | undefined => {
-    const at = argv.indexOf(`--${name}`);
-    return at < 0 ? undefined : argv[at + 1];
-  };
-  const list = <T extends string>(name: string, allowed: readonly T[], fallback: readonly T[]): T[] => {
-    const items = value(name)?.split(',') ?? [...fallback];
-    for (const item of items) {
-      if (!(allowed as readonly string[]).includes(item)) throw new Error(`bench:paired: --${name} got '${item}', expected some of ${allowed.join(', ')}`);
-    }
-    return items as T[];
-  };
-  const count = (name: string, fallback: number, least: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < least) throw new Error(`bench:paired: --${name} must be an integer >= ${least}, got '${raw}'`);
-    return n;
-  };
+  const { value, list, count } = optionReader(argv, 'bench:paired');
   const variants = argv.flatMap((arg, i) => (arg === '--variant' ? [parseVariant(argv[i + 1] as string)] : []));
   const backends = list('backend', OUR_BACKENDS, ['tensorflow']);
-  if (Number(value('lives') ?? 5) > Number(value('windows') ?? 15)) throw new Error('bench:paired: --lives cannot exceed --windows (each set of processes runs at least one round)');
   if (backends.length !== 1) throw new Error(`bench:paired: --backend takes one backend, got '${backends.join(',')}'`);
+  const windows = count('windows', 15, 1);
+  const lives = count('lives', 5, 1);
+  if (lives > windows) throw new Error(`bench:paired: --lives ${lives} exceeds --windows ${windows} (each set of processes runs at least one round)`);
   return {
     configs: list('configs', BENCH_CONFIGS.map((c) => c.name), BENCH_CONFIGS.map((c) => c.name)).map(benchConfig),
     backend: backends[0] as Options['backend'],
     paths: list('paths', BENCH_PATHS, ['product']),
     variants,
     peers: list('peers', TORCH_MODES, TORCH_MODES),
-    windows: count('windows', 15, 1),
-    lives: count('lives', 5, 1),
+    windows,
+    lives,
     windowSteps: count('window-steps', 30, 1),
     warmup: count('warmup', 5, 1),
     torchScript: resolve(value('torch-script') ?? defaultTorchScript(REPO_ROOT)),
@@ -156,7 +142,7 @@ interface ConfigOutcome {
   readonly graphSteps: Record<string, string>;
 }
 
-async function runConfig(config: BenchConfig, options: Options, torchScript: string | undefined): Promise<ConfigOutcome> {
+async function runConfig(config: BenchConfig, options: Options, torchScript: string): Promise<ConfigOutcome> {
   const threads = availableParallelism();
   const ourSides = options.paths.flatMap((path) =>
     [{}, ...options.variants].map((env: Readonly<Record<string, string>>) => {
@@ -169,13 +155,10 @@ async function runConfig(config: BenchConfig, options: Options, torchScript: str
       ] as const;
     }),
   );
-  const peerSides =
-    torchScript === undefined
-      ? []
-      : options.peers.map((mode) => {
-          const { command, args } = gatedTorchCommand(torchScript, config, mode, { windowSteps: options.windowSteps, windows: roundsPerLife(options, 0), warmup: options.warmup, threads });
-          return [mode === 'fused' ? 'pytorch nn.LSTM' : 'pytorch LSTMCell loop', command, args, {}] as const;
-        });
+  const peerSides = options.peers.map((mode) => {
+    const { command, args } = gatedTorchCommand(torchScript, config, mode, { windowSteps: options.windowSteps, windows: roundsPerLife(options, 0), warmup: options.warmup, threads });
+    return [mode === 'fused' ? 'pytorch nn.LSTM' : 'pytorch LSTMCell loop', command, args, {}] as const;
+  });
   const all = [...ourSides, ...peerSides];
   const windows = new Map<string, Window[]>(all.map(([name]) => [name, []]));
   const steal = new Map<string, number[]>();

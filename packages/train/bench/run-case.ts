@@ -37,6 +37,7 @@ import {
   type Seq2SeqSplit,
 } from '@bptt/train';
 import { BenchSeq2Seq } from './bench-seq2seq.ts';
+import { optionReader } from './cli-options.ts';
 import { benchConfig, type BenchConfig } from './configs.ts';
 import { BENCH_PATHS, type BenchPath, type CaseResult, type Levers } from './cases.ts';
 import { median, profileStep, round } from './measure.ts';
@@ -253,7 +254,7 @@ async function runGatedPath(config: BenchConfig, path: BenchPath, warmup: number
   const { model } = buildModel(path, config);
   let stepsDone = 0;
   let stepMs: number[] = [];
-  let last = performance.now();
+  let last = 0;
   let cpuAtGate = processCpuMs();
   let graphSteps = 0;
   const openGate = (line: string): void => {
@@ -282,33 +283,21 @@ async function runGatedPath(config: BenchConfig, path: BenchPath, warmup: number
   }
 }
 
-function argument(argv: readonly string[], name: string): string | undefined {
-  const at = argv.indexOf(`--${name}`);
-  return at < 0 ? undefined : argv[at + 1];
-}
-
-function positiveInt(argv: readonly string[], name: string, fallback: number): number {
-  const raw = argument(argv, name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`run-case: --${name} must be a non-negative integer, got '${raw}'`);
-  return value;
-}
-
 async function main(argv: readonly string[]): Promise<void> {
-  const backend = argument(argv, 'backend') as BackendName | undefined;
+  const { value, count } = optionReader(argv, 'run-case');
+  const backend = value('backend') as BackendName | undefined;
   if (backend === undefined || !['tensorflow', 'wasm', 'cpu'].includes(backend)) {
     throw new Error(`run-case: --backend must be tensorflow, wasm or cpu, got '${backend ?? ''}'`);
   }
-  const config = benchConfig(argument(argv, 'config') ?? 'reference');
-  const paths = (argument(argv, 'paths') ?? 'product').split(',') as BenchPath[];
+  const config = benchConfig(value('config') ?? 'reference');
+  const paths = (value('paths') ?? 'product').split(',') as BenchPath[];
   for (const path of paths) {
     if (!(BENCH_PATHS as readonly string[]).includes(path)) throw new Error(`run-case: unknown path '${path}' (expected ${BENCH_PATHS.join(', ')})`);
   }
-  const warmup = positiveInt(argv, 'warmup', 3);
-  const steps = Math.max(1, positiveInt(argv, 'steps', 10));
-  const maxSeconds = positiveInt(argv, 'max-seconds', 120);
-  const gate = positiveInt(argv, 'gate', 0);
+  const warmup = count('warmup', 3);
+  const steps = count('steps', 10, 1);
+  const maxSeconds = count('max-seconds', 120);
+  const gate = count('gate', 0);
   if (gate > 0 && paths.length !== 1) throw new Error(`run-case: --gate runs one path, got '${paths.join(',')}'`);
 
   let started: Awaited<ReturnType<typeof startBackend>>;
@@ -333,7 +322,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const path = paths[0] as BenchPath;
     applyPathSettings(path);
     process.stdout.write(`BACKEND ${JSON.stringify({ backend, detail })}\n`);
-    await runGatedPath(config, path, warmup, gate, Math.max(1, positiveInt(argv, 'windows', 1)));
+    await runGatedPath(config, path, warmup, gate, count('windows', 1, 1));
     return;
   }
   for (const path of paths) {

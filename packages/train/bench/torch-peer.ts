@@ -104,7 +104,8 @@ export function runTorchPeer(script: string, config: BenchConfig, mode: TorchMod
 
 // The paired bench's gate (paired.ts) around the unchanged peer: the peer times each step between two
 // time.perf_counter() calls, so the wrapper replaces that function, for calls from the peer's own file only, with
-// one that records each step and, before a step starts, prints READY (after the warm-up) or WINDOW {json} (after
+// one that records each step (the caller's file is compared with the exact path run_path compiled it under: nothing
+// but a string comparison inside the timed step) and, before a step starts, prints READY (after the warm-up) or WINDOW {json} (after
 // every window of steps) and waits for `go` on stdin; anything else ends the process. The wait falls before the
 // step's first timer call, so it is never timed.
 const GATED_WRAPPER = [
@@ -119,7 +120,7 @@ const GATED_WRAPPER = [
   '        os._exit(0)',
   "    state['cpu'] = time.process_time()",
   'def timer():',
-  '    if os.path.realpath(sys._getframe(1).f_code.co_filename) != script:',
+  '    if sys._getframe(1).f_code.co_filename != script:',
   '        return real()',
   "    step, ending = divmod(state['calls'], 2)",
   "    state['calls'] += 1",

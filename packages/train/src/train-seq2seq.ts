@@ -118,10 +118,11 @@ function seq2seqTask(
    */
   const graphStep = (cache: GraphFunctionCache, batch: Seq2SeqBatch, forwardOptions: Seq2SeqForwardOptions, step: number, update: StepUpdate | undefined): Omit<StepOutcome, 'teacherForcingRatio'> => {
     const { ratio } = forwardOptions.teacherForcing;
-    // Drawn from a second generator of the step's stream: a model that ignores `coins` and flips with `rng` gets the
-    // same coins (and then stays eager: its coins, made in JavaScript, make each trace differ).
-    const coins =
-      ratio > 0 && ratio < 1 ? teacherForcingCoins({ ratio, rng: stepRngs(config.seed, step).teacherForcing }, batch.targetIn.shape[0], batch.targetIn.shape[1]) : undefined;
+    // A second copy of the step's generators (forwardOptions holds the first): coins drawn from it are the ones a model
+    // that ignores `coins` and flips with `rng` gets (it then stays eager: its coins, made in JavaScript, make each
+    // trace differ), and the dropout masks of a graph run are drawn again from it (graph-step.ts).
+    const fresh = stepRngs(config.seed, step);
+    const coins = ratio > 0 && ratio < 1 ? teacherForcingCoins({ ratio, rng: fresh.teacherForcing }, batch.targetIn.shape[0], batch.targetIn.shape[1]) : undefined;
     const options = coins === undefined ? forwardOptions : { ...forwardOptions, teacherForcing: { ...forwardOptions.teacherForcing, coins } };
     const data = [batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask, ...(coins === undefined ? [] : [coins])];
     const variant = ratio === 1 ? '' : coins === undefined ? ':model-inputs' : ':coins';
@@ -130,7 +131,7 @@ function seq2seqTask(
         const { nllSum, grads } = differentiate(batch, options, false);
         return { nllSum, tokens: tf.sum(batch.targetMask) as tf.Scalar, grads, extra: [] };
       };
-      return runGraphStep(cache, variables, data, update, differentiateStep, { variant, dropoutRng: stepRngs(config.seed, step).dropout }).outcome;
+      return runGraphStep(cache, variables, data, update, differentiateStep, { variant, dropoutRng: fresh.dropout }).outcome;
     } finally {
       coins?.dispose();
     }
