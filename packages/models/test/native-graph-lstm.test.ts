@@ -9,7 +9,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-cpu';
 import { graphLstmSequence } from '../src/native/lstm-graph-sequence.ts';
-import { GraphFunctionCache, nativeStepKernels, nativeKernelBackend, setNativeStepKernels, traceNativeFunction, tryLoadNativeTensorflow } from '../src/native/index.ts';
+import { CompiledNativeFunction, GraphFunctionCache, nativeStepKernels, nativeKernelBackend, setNativeStepKernels, traceNativeFunction, tryLoadNativeTensorflow } from '../src/native/index.ts';
+import type { GraphNode } from '../src/native/graph/index.ts';
+import { recurrenceFirst } from '../src/native/graph/recurrence-first.ts';
 import { setFusedRecurrence } from '../src/nn/fusion-policy.ts';
 import { Seq2SeqModel } from '../src/seq2seq/model.ts';
 import { makeSeq2SeqBatch } from '../src/batch/seq2seq-batch.ts';
@@ -119,6 +121,12 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
   });
 
   function tracedOps(cell: 'lstm' | 'gru' = 'lstm'): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const node of tracedStep(cell)) counts.set(node.op, (counts.get(node.op) ?? 0) + 1);
+    return counts;
+  }
+
+  function tracedStep(cell: 'lstm' | 'gru'): readonly GraphNode[] {
     const model = new Seq2SeqModel({
       config: { cell, embeddingDim: 6, hiddenDim: 4, layers: 1, attention: 'none', bidirectional: true },
       sourceVocabSize: 9,
@@ -133,10 +141,58 @@ describe.skipIf(!status.available)('traced seq2seq steps run their LSTM layers a
     });
     model.dispose();
     if (!trace.ok) throw new Error(`not traced: ${trace.reason}`);
-    const counts = new Map<string, number>();
-    for (const node of trace.graph.nodes) counts.set(node.op, (counts.get(node.op) ?? 0) + 1);
-    return counts;
+    return trace.graph.nodes;
   }
+
+  test('a step compiled with recurrenceFirst\'s order gives the bytes of the same step compiled without it', () => {
+    for (const cell of ['lstm', 'gru'] as const) {
+      const model = new Seq2SeqModel({
+        config: { cell, embeddingDim: 6, hiddenDim: 40, layers: 1, attention: 'none', bidirectional: true },
+        sourceVocabSize: 9,
+        targetVocabSize: 9,
+        seed: 5,
+      });
+      const batch = makeSeq2SeqBatch({ source: [[4, 5, 6, 7, 8], [7]], target: [[5, 6], [4, 8, 7, 6]] }, [0, 1]);
+      const inputs = [...model.trainableVariables, batch.source, batch.sourceMask, batch.targetIn, batch.targetOut, batch.targetMask];
+      const { outputs, trace } = traceNativeFunction(nativeKernelBackend('test'), inputs, () => {
+        const { value, grads } = tf.variableGrads(() => model.forward(batch, { training: true, teacherForcing: { ratio: 1 } }).loss);
+        return [value, ...Object.values(grads)];
+      });
+      if (!trace.ok) throw new Error(`not traced: ${trace.reason}`);
+      const runs = [true, false].map((ordered) => {
+        const compiled = new CompiledNativeFunction(nativeKernelBackend('test'), trace.graph, { ordered });
+        const values = compiled.run(inputs).map((t) => Buffer.from((t.dataSync() as Float32Array).buffer));
+        compiled.dispose();
+        return values;
+      });
+      expect(runs[0]!.length, cell).toBe(outputs.length);
+      runs[0]!.forEach((bytes, k) => expect(bytes.equals(runs[1]![k]!), `${cell} output ${k}`).toBe(true));
+      tf.dispose([...outputs]);
+      model.dispose();
+    }
+  });
+
+  test('compiled steps keep large matmuls from running beside a sequence kernel (recurrenceFirst)', () => {
+    const sequence = nativeStepKernels().sequence;
+    for (const cell of ['lstm', 'gru'] as const) {
+      const nodes = tracedStep(cell);
+      const ordered = recurrenceFirst(nodes);
+      const opOf = new Map(nodes.map((n) => [n.name, n.op]));
+      const edges = ordered.flatMap((n) => n.inputs.filter((input) => input.startsWith('^')).map((input) => `${opOf.get(input.slice(1))} -> ${n.op}`));
+      if (!sequence) {
+        expect(edges, cell).toEqual([]);
+        continue;
+      }
+      const forward = cell === 'lstm' ? 'BpttLstmSequence' : 'BpttGruSequence';
+      // The encoder's two directions one after the other, each way.
+      expect(edges.filter((e) => e === `${forward} -> ${forward}`), cell).toHaveLength(1);
+      expect(edges.filter((e) => e === `${forward}Grad -> ${forward}Grad`), cell).toHaveLength(1);
+      // The decoder's input projection before the encoder's recurrences; gradients nothing recurrent needs after them.
+      expect(edges.filter((e) => e === `BatchMatMulV2 -> ${forward}`).length, cell).toBeGreaterThan(0);
+      expect(edges.filter((e) => e === `${forward}Grad -> BatchMatMulV2`).length, cell).toBeGreaterThan(0);
+      expect(new Set(edges), cell).toEqual(new Set([`${forward} -> ${forward}`, `${forward}Grad -> ${forward}Grad`, `BatchMatMulV2 -> ${forward}`, `${forward}Grad -> BatchMatMulV2`]));
+    }
+  });
 
   test('a training step compiles after two calls on either path, although its first call fills the kernels\' cache of kept constants', () => {
     // Sizes no other test uses, so the shape-only zeros the LSTM kernels keep (lstm-block.ts) are made during the

@@ -92,7 +92,10 @@ static struct {
   atomic_ulong open;
   atomic_int inside;
   pthread_mutex_t busy; /* held by the kernel call using the team */
-} team = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER};
+  pthread_t workers[MAX_THREADS];
+  cpu_set_t allowed; /* the CPUs this process may use, when the team started */
+  int off_cpu;       /* the CPU the workers are kept off (-1: none yet) */
+} team = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER, .off_cpu = -1};
 
 static void *team_worker(void *argument) {
   const int index = (int)(intptr_t)argument;
@@ -136,15 +139,30 @@ int sequence_ops_supported(void) { return gemm_for_this_cpu() != gemm_portable; 
 
 static void team_start(void) {
   gemm = gemm_for_this_cpu();
+  if (sched_getaffinity(0, sizeof team.allowed, &team.allowed) != 0) CPU_ZERO(&team.allowed);
   team.size = 1;
   for (int k = 1; k < sequence_threads(); k++) {
     pthread_t thread;
     pthread_attr_t attributes;
     pthread_attr_init(&attributes);
     pthread_attr_setdetachstate(&attributes, PTHREAD_CREATE_DETACHED);
-    if (pthread_create(&thread, &attributes, team_worker, (void *)(intptr_t)k) == 0) team.size++;
+    if (pthread_create(&thread, &attributes, team_worker, (void *)(intptr_t)k) == 0) team.workers[team.size++ - 1] = thread;
     pthread_attr_destroy(&attributes);
   }
+}
+
+/*
+ * Keeps the workers off the caller's CPU. Woken from the caller, a sleeping worker was often queued on the caller's
+ * own CPU (Linux places a wakee near its waker) while the other CPU stayed idle: one of the two then ran the whole
+ * job, the other waiting for the same core, for the length of a job (`perf`: 5 ms of a 2 ms two-thread job, twice a
+ * training step). Only the mask changes, when the caller has moved; a process with one allowed CPU keeps it.
+ */
+static void keep_workers_off(int cpu) {
+  if (cpu < 0 || cpu == team.off_cpu || !CPU_ISSET(cpu, &team.allowed) || CPU_COUNT(&team.allowed) < 2) return;
+  cpu_set_t others = team.allowed;
+  CPU_CLR(cpu, &others);
+  for (int k = 0; k < team.size - 1; k++) pthread_setaffinity_np(team.workers[k], sizeof others, &others);
+  team.off_cpu = cpu;
 }
 
 /*
@@ -162,6 +180,7 @@ void team_run(Job *job) {
     job->run(job);
     return;
   }
+  keep_workers_off(sched_getcpu());
   pthread_mutex_lock(&team.lock);
   team.job = job;
   atomic_store(&team.open, atomic_fetch_add(&team.generation, 1) + 1);

@@ -2,8 +2,8 @@
  * A traced function (trace.ts) compiled into one TensorFlow session: the graph is written as a SavedModel and
  * loaded by tfjs-node's own loader (TF_LoadSessionFromSavedModel), and every later call is one TF_SessionRun.
  * TensorFlow then runs the whole graph in C++: no per-op dispatch from JavaScript (about 20 us a kernel through
- * tfjs-node), Grappler's graph rewrites, and independent ops (weight gradients beside the backward recurrence) in
- * parallel on the inter-op pool.
+ * tfjs-node), Grappler's graph rewrites, and independent ops in parallel on the inter-op pool, except that large
+ * matmuls wait for or go before the whole-sequence kernels they could run beside (recurrence-first.ts).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { NativeKernelBackend } from '../execute.ts';
 import { encodeSavedModel, tfDataTypeName } from './graph-def.ts';
+import { recurrenceFirst } from './recurrence-first.ts';
 import type { TracedGraph } from './trace.ts';
 
 const TAG = 'serve';
@@ -25,14 +26,19 @@ export class CompiledNativeFunction {
   private sessionId: number | undefined;
   private readonly inputInfos: { name: string; tfDtype: string }[];
 
+  /**
+   * `ordered`: false compiles the graph without recurrenceFirst's control dependencies (the tests compare the two;
+   * the results are the same, only the kernels' order differs).
+   */
   constructor(
     private readonly backend: NativeKernelBackend,
     private readonly graph: TracedGraph,
+    { ordered = true }: { readonly ordered?: boolean } = {},
   ) {
     this.inputInfos = graph.inputs.map((input) => ({ name: `${input.name}:0`, tfDtype: tfDataTypeName(input.dtype) }));
     const directory = mkdtempSync(join(tmpdir(), 'bptt-graph-'));
     try {
-      writeFileSync(join(directory, 'saved_model.pb'), encodeSavedModel(graph.nodes, [TAG]));
+      writeFileSync(join(directory, 'saved_model.pb'), encodeSavedModel(ordered ? recurrenceFirst(graph.nodes) : graph.nodes, [TAG]));
       // The session holds the graph from here on; the file is only the way in.
       this.sessionId = (backend as SessionBackend).loadSavedModelMetaGraph(directory, TAG);
     } finally {
