@@ -7,28 +7,33 @@ import { describe, expect, test } from 'vitest';
 import type { GraphNode } from '../src/native/graph/index.ts';
 import { recurrenceFirst } from '../src/native/graph/recurrence-first.ts';
 
-const node = (name: string, op: string, ...inputs: string[]): GraphNode => ({ name, op, inputs, attrs: new Map() });
+const node = (name: string, op: string, shape: readonly number[], ...inputs: string[]): GraphNode => ({ name, op, inputs, attrs: new Map(), outputShapes: [shape] });
+const transposedLeft = (n: GraphNode): GraphNode => ({ ...n, attrs: new Map([['adj_x', { kind: 'bool', value: true }]]) });
 
-/** A one-layer encoder-decoder step: projections, recurrences, their gradients, weight gradients, an optimizer. */
+/**
+ * A one-layer encoder-decoder step (T = 20, B = 8, H = 16, inputs of 8): projections, recurrences, their gradients,
+ * weight gradients, an optimizer. One time step of a recurrence is 8 x 16 x 64 = 8,192 multiply-adds; the layer
+ * matmuls have 81,920 (large), the output layer's 2,304 to 23,040 (small).
+ */
 function seq2seqStep(): GraphNode[] {
   return [
-    node('x_enc', 'Placeholder'),
-    node('x_dec', 'Placeholder'),
-    node('w', 'Placeholder'),
-    node('proj_enc', 'BatchMatMulV2', 'x_enc', 'w'),
-    node('proj_dec', 'BatchMatMulV2', 'x_dec', 'w'),
-    node('enc', 'BpttLstmSequence', 'proj_enc'),
-    node('dec', 'BpttLstmSequence', 'proj_dec', 'enc:1', 'enc:2'),
-    node('logits', 'BatchMatMulV2', 'dec', 'w'),
-    node('dlogits', 'Sub', 'logits', 'x_dec'),
-    node('dw_out', 'BatchMatMulV2', 'dec', 'dlogits'),
-    node('dh', 'BatchMatMulV2', 'dlogits', 'w'),
-    node('dec_grad', 'BpttLstmSequenceGrad', 'dec:2', 'dh'),
-    node('enc_grad', 'BpttLstmSequenceGrad', 'enc:2', 'dec_grad:1', 'dec_grad:2'),
-    node('dw_dec', 'BatchMatMulV2', 'x_dec', 'dec_grad'),
-    node('dx_dec', 'BatchMatMulV2', 'dec_grad', 'w'),
-    node('dw_enc', 'BatchMatMulV2', 'x_enc', 'enc_grad'),
-    node('update', 'AddN', 'dw_dec', 'dx_dec', 'dw_enc', 'dw_out'),
+    node('x_enc', 'Placeholder', [160, 8]),
+    node('x_dec', 'Placeholder', [160, 8]),
+    node('w', 'Placeholder', [8, 64]),
+    node('proj_enc', 'BatchMatMulV2', [160, 64], 'x_enc', 'w'),
+    node('proj_dec', 'BatchMatMulV2', [160, 64], 'x_dec', 'w'),
+    node('enc', 'BpttLstmSequence', [20, 8, 16], 'proj_enc'),
+    node('dec', 'BpttLstmSequence', [20, 8, 16], 'proj_dec', 'enc:1', 'enc:2'),
+    node('logits', 'BatchMatMulV2', [20, 8, 9], 'dec', 'w'),
+    node('dlogits', 'Sub', [20, 8, 9], 'logits', 'x_dec'),
+    transposedLeft(node('dw_out', 'BatchMatMulV2', [16, 9], 'dec', 'dlogits')),
+    node('dh', 'BatchMatMulV2', [20, 8, 16], 'dlogits', 'w'),
+    node('dec_grad', 'BpttLstmSequenceGrad', [20, 8, 64], 'dec:2', 'dh'),
+    node('enc_grad', 'BpttLstmSequenceGrad', [20, 8, 64], 'enc:2', 'dec_grad:1', 'dec_grad:2'),
+    transposedLeft(node('dw_dec', 'BatchMatMulV2', [8, 64], 'x_dec', 'dec_grad')),
+    node('dx_dec', 'BatchMatMulV2', [20, 8, 8], 'dec_grad', 'w'),
+    transposedLeft(node('dw_enc', 'BatchMatMulV2', [8, 64], 'x_enc', 'enc_grad')),
+    node('update', 'AddN', [8, 64], 'dw_dec', 'dx_dec', 'dw_enc', 'dw_out'),
   ];
 }
 
@@ -44,10 +49,22 @@ describe('recurrenceFirst', () => {
       // The decoder's projection runs beside the encoder's, before the encoder's recurrence.
       enc: ['^proj_dec'],
       // Gradients no recurrence needs wait for the recurrences they could have run beside.
-      dw_out: ['^dec_grad', '^enc_grad'],
       dw_dec: ['^enc_grad'],
       dx_dec: ['^enc_grad'],
+      // The output layer's weight gradient is as independent of the two backward recurrences, but small: left free.
     });
+  });
+
+  test('a matmul of up to four time steps\' work, or of unknown shapes, is left free', () => {
+    const step = seq2seqStep();
+    const proj = step.findIndex((n) => n.name === 'proj_dec');
+    // The decoder's projection cut to 64 rows: 64 x 64 outputs x 8 inputs = 32,768 multiply-adds, four time steps'.
+    const fourSteps = [...step];
+    fourSteps[1] = node('x_dec', 'Placeholder', [64, 8]);
+    fourSteps[proj] = node('proj_dec', 'BatchMatMulV2', [64, 64], 'x_dec', 'w');
+    expect(controlInputs(recurrenceFirst(fourSteps))['enc']).toBeUndefined();
+    const unknown = step.map((n) => (n.name === 'proj_dec' ? { ...n, outputShapes: undefined } : n));
+    expect(controlInputs(recurrenceFirst(unknown))['enc']).toBeUndefined();
   });
 
   test('control inputs follow the data inputs, which stay as they were', () => {
@@ -63,12 +80,12 @@ describe('recurrenceFirst', () => {
 
   test('independent recurrences (an encoder\'s two directions) run one after the other, in trace order', () => {
     const nodes = [
-      node('x', 'Placeholder'),
-      node('forward', 'BpttGruSequence', 'x'),
-      node('backward', 'BpttGruSequence', 'x'),
-      node('both', 'ConcatV2', 'forward', 'backward'),
-      node('grad_forward', 'BpttGruSequenceGrad', 'both'),
-      node('grad_backward', 'BpttGruSequenceGrad', 'both'),
+      node('x', 'Placeholder', [5, 2, 12]),
+      node('forward', 'BpttGruSequence', [5, 2, 4], 'x'),
+      node('backward', 'BpttGruSequence', [5, 2, 4], 'x'),
+      node('both', 'ConcatV2', [5, 2, 8], 'forward', 'backward'),
+      node('grad_forward', 'BpttGruSequenceGrad', [5, 2, 12], 'both'),
+      node('grad_backward', 'BpttGruSequenceGrad', [5, 2, 12], 'both'),
     ];
     expect(controlInputs(recurrenceFirst(nodes))).toEqual({ backward: ['^forward'], grad_backward: ['^grad_forward'] });
   });
@@ -85,7 +102,7 @@ describe('recurrenceFirst', () => {
       state.set(name, 'done');
     };
     ordered.forEach((n) => visit(n.name));
-    const plain = [node('a', 'Placeholder'), node('b', 'BatchMatMulV2', 'a', 'a')];
+    const plain = [node('a', 'Placeholder', [4, 4]), node('b', 'BatchMatMulV2', [4, 4], 'a', 'a')];
     expect(recurrenceFirst(plain)).toBe(plain);
   });
 });

@@ -68,6 +68,8 @@ export interface GraphNode {
   /** "node" or "node:k" for output k; "^node" for a control dependency. */
   readonly inputs: readonly string[];
   readonly attrs: ReadonlyMap<string, AttrValue>;
+  /** The shape of each output as the trace saw it (not written to the GraphDef: recurrence-first.ts reads it). */
+  readonly outputShapes?: readonly (readonly number[])[];
 }
 
 /**

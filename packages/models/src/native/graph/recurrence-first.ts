@@ -7,26 +7,43 @@
  * sequence kernel took 3.5 ms on average against 1.6-2.2 ms alone, about 5 ms of a 25 ms step
  * (docs/native-tensorflow.md, "Recurrence first").
  *
- * So, for every sequence kernel S and every matmul M that neither depends on S nor feeds it:
+ * So, for every sequence kernel S and every large matmul M (one over a layer's positions, more multiply-adds than
+ * four of S's time steps) that neither depends on S nor feeds it:
  *   - M runs before S when a later sequence kernel needs M (the decoder's projection: it runs beside the encoder's
  *     projection instead, and is ready when the decoder's recurrence starts);
  *   - otherwise M runs after S (the decoder's weight gradients wait for the encoder's backward recurrence, then run
  *     beside the encoder's own).
+ * Small matmuls stay free: the many per-step ones of a decoder that keeps the step loop (attention) fill the other
+ * core while that loop runs, and tying each of them to a recurrence would only pile them up at its end.
  * Sequence kernels that do not depend on each other (an encoder's two directions) run one after the other, each on
  * the whole team, rather than one on the team and one on a single thread beside it.
  *
  * Only the order changes, never a value: the graph computes the same bytes.
  */
-import type { GraphNode } from './graph-def.ts';
+import type { AttrValue, GraphNode } from './graph-def.ts';
 
-const SEQUENCE_KERNELS = new Set(['BpttLstmSequence', 'BpttLstmSequenceGrad', 'BpttGruSequence', 'BpttGruSequenceGrad']);
-const MATMULS = new Set(['MatMul', 'BatchMatMul', 'BatchMatMulV2', 'BatchMatMulV3']);
+/** Each sequence kernel's first output [T, B, w·H], by its width w in units of H. */
+const SEQUENCE_KERNELS = new Map([
+  ['BpttLstmSequence', { width: 1, gates: 4 }],
+  ['BpttLstmSequenceGrad', { width: 4, gates: 4 }],
+  ['BpttGruSequence', { width: 1, gates: 3 }],
+  ['BpttGruSequenceGrad', { width: 3, gates: 3 }],
+]);
+/** The matmul ops and the attribute that transposes their left operand. */
+const MATMULS = new Map([
+  ['MatMul', 'transpose_a'],
+  ['BatchMatMul', 'adj_x'],
+  ['BatchMatMulV2', 'adj_x'],
+  ['BatchMatMulV3', 'adj_x'],
+]);
+/** A matmul is large against a sequence kernel when it has more multiply-adds than this many of its time steps. */
+const LARGE_IN_STEPS = 4;
 
-/** The node an input names ("name", "name:k" or "^name"). */
-function producer(input: string): string {
+/** The node an input names ("name", "name:k" or "^name"), and which output. */
+function source(input: string): { readonly node: string; readonly output: number } {
   const name = input.startsWith('^') ? input.slice(1) : input;
   const colon = name.lastIndexOf(':');
-  return colon < 0 ? name : name.slice(0, colon);
+  return colon < 0 ? { node: name, output: 0 } : { node: name.slice(0, colon), output: Number(name.slice(colon + 1)) };
 }
 
 /** `nodes` with the control dependencies above added (as "^name" inputs); the same array when there is nothing to order. */
@@ -34,8 +51,13 @@ export function recurrenceFirst(nodes: readonly GraphNode[]): readonly GraphNode
   const sequence = nodes.flatMap((node, i) => (SEQUENCE_KERNELS.has(node.op) ? [i] : []));
   if (sequence.length === 0) return nodes;
   const indexOf = new Map(nodes.map((node, i) => [node.name, i]));
-  const predecessors = nodes.map((node) => node.inputs.flatMap((input) => indexOf.get(producer(input)) ?? []));
+  const predecessors = nodes.map((node) => node.inputs.flatMap((input) => indexOf.get(source(input).node) ?? []));
   const added = nodes.map(() => [] as number[]);
+  const shapeOf = (input: string): readonly number[] | undefined => {
+    const { node, output } = source(input);
+    const i = indexOf.get(node);
+    return i === undefined ? undefined : nodes[i]?.outputShapes?.[output];
+  };
 
   /** Whether `from` is an ancestor of `to`, counting the edges added so far. */
   const precedes = (from: number, to: number): boolean => {
@@ -60,10 +82,14 @@ export function recurrenceFirst(nodes: readonly GraphNode[]): readonly GraphNode
   sequence.forEach((first, k) => {
     for (const later of sequence.slice(k + 1)) if (independent(first, later)) order(first, later);
   });
-  const matmuls = nodes.flatMap((node, i) => (MATMULS.has(node.op) ? [i] : []));
+  const matmuls = nodes.flatMap((node, i) => {
+    const work = multiplyAdds(node, shapeOf);
+    return work === undefined ? [] : [{ index: i, work }];
+  });
   for (const kernel of sequence) {
-    for (const matmul of matmuls) {
-      if (!independent(kernel, matmul)) continue;
+    const stepWork = timeStepWork(nodes[kernel] as GraphNode);
+    for (const { index: matmul, work } of matmuls) {
+      if (stepWork === undefined || work <= LARGE_IN_STEPS * stepWork || !independent(kernel, matmul)) continue;
       const neededLater = sequence.some((other) => other !== kernel && precedes(kernel, other) && precedes(matmul, other));
       if (neededLater) order(matmul, kernel);
       else order(kernel, matmul);
@@ -72,4 +98,25 @@ export function recurrenceFirst(nodes: readonly GraphNode[]): readonly GraphNode
   return nodes.map((node, i) =>
     (added[i] as number[]).length === 0 ? node : { ...node, inputs: [...node.inputs, ...(added[i] as number[]).map((p) => `^${(nodes[p] as GraphNode).name}`)] },
   );
+}
+
+/** Multiply-adds of a matmul node (batch x M x N x K), or undefined for another op or unknown shapes. */
+function multiplyAdds(node: GraphNode, shapeOf: (input: string) => readonly number[] | undefined): number | undefined {
+  const transposeAttr = MATMULS.get(node.op);
+  const output = node.outputShapes?.[0];
+  const left = node.inputs[0] === undefined ? undefined : shapeOf(node.inputs[0]);
+  if (transposeAttr === undefined || output === undefined || left === undefined || left.length < 2) return undefined;
+  const transposed = (node.attrs.get(transposeAttr) as Extract<AttrValue, { kind: 'bool' }> | undefined)?.value === true;
+  const k = left[left.length - (transposed ? 2 : 1)] as number;
+  return output.reduce((product, d) => product * d, k);
+}
+
+/** Multiply-adds of one time step of a sequence kernel's recurrent matmul (B x H x gates·H). */
+function timeStepWork(node: GraphNode): number | undefined {
+  const kind = SEQUENCE_KERNELS.get(node.op);
+  const first = node.outputShapes?.[0];
+  if (kind === undefined || first === undefined || first.length !== 3) return undefined;
+  const B = first[1] as number;
+  const H = (first[2] as number) / kind.width;
+  return B * H * kind.gates * H;
 }

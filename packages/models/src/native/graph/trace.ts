@@ -208,7 +208,7 @@ class GraphRecorder {
     const name = `in_${this.inputs.length}`;
     if (readable) this.readable.add(id);
     this.inputs.push({ name, dtype: tensor.dtype, shape: tensor.shape });
-    this.addNode(name, 'Placeholder', [], placeholderAttrs(tensor));
+    this.addNode(name, 'Placeholder', [], placeholderAttrs(tensor), [tensor.shape]);
     // The same tensor passed twice: both placeholders are fed the same value, the graph reads the first.
     if (!this.sources.has(id)) this.sources.set(id, name);
   }
@@ -255,7 +255,7 @@ class GraphRecorder {
     });
     // Named after its inputs' constants are written (see pendingConstants).
     const name = `${op}_${this.nodes.length}`;
-    this.addNode(name, op, inputs, this.convertAttrs(op, attrs));
+    this.addNode(name, op, inputs, this.convertAttrs(op, attrs), outputs.map((output) => output.shape));
     outputs.forEach((output, k) => this.sources.set(output.id, k === 0 ? name : `${name}:${k}`));
     return outputs;
   };
@@ -280,8 +280,8 @@ class GraphRecorder {
     return { ok: true, graph: { nodes: this.nodes, inputs: this.inputs, fed: this.fed, outputs: names } };
   }
 
-  private addNode(name: string, op: string, inputs: readonly string[], attrs: ReadonlyMap<string, AttrValue>): void {
-    this.nodes.push({ name, op, inputs, attrs });
+  private addNode(name: string, op: string, inputs: readonly string[], attrs: ReadonlyMap<string, AttrValue>, outputShapes?: readonly (readonly number[])[]): void {
+    this.nodes.push(outputShapes === undefined ? { name, op, inputs, attrs } : { name, op, inputs, attrs, outputShapes });
   }
 
   outsideTensor(user: string): void {
