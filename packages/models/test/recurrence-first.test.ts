@@ -55,6 +55,26 @@ describe('recurrenceFirst', () => {
     });
   });
 
+  test('a large matmul that can start before the recurrence runs before it, beside the matmul the recurrence waits for', () => {
+    // A language model's window (T = 10, B = 4, H = 8, 100 words): the output layer's weight gradient is ready with
+    // dh, which the backward recurrence needs; waiting for the recurrence instead would leave a core idle twice.
+    const window = [
+      node('x', 'Placeholder', [40, 8]),
+      node('w_ih', 'Placeholder', [8, 32]),
+      node('w_out', 'Placeholder', [8, 100]),
+      node('proj', 'BatchMatMulV2', [40, 32], 'x', 'w_ih'),
+      node('lstm', 'BpttLstmSequence', [10, 4, 8], 'proj'),
+      node('rows', 'Reshape', [40, 8], 'lstm'),
+      node('logits', 'BatchMatMulV2', [40, 100], 'rows', 'w_out'),
+      node('dlogits', 'Sub', [40, 100], 'logits', 'x'),
+      node('dh', 'BatchMatMulV2', [40, 8], 'dlogits', 'w_out'),
+      transposedLeft(node('dw_out', 'BatchMatMulV2', [8, 100], 'rows', 'dlogits')),
+      node('grad', 'BpttLstmSequenceGrad', [10, 4, 32], 'lstm:2', 'dh'),
+      transposedLeft(node('dw_ih', 'BatchMatMulV2', [8, 32], 'x', 'grad')),
+    ];
+    expect(controlInputs(recurrenceFirst(window))).toEqual({ grad: ['^dw_out'] });
+  });
+
   test('a matmul of up to four time steps\' work, or of unknown shapes, is left free', () => {
     const step = seq2seqStep();
     const proj = step.findIndex((n) => n.name === 'proj_dec');

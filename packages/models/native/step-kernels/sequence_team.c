@@ -6,12 +6,14 @@
  */
 #define _GNU_SOURCE
 #include <math.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sequence_team.h"
 
@@ -94,8 +96,57 @@ static struct {
   pthread_mutex_t busy; /* held by the kernel call using the team */
   pthread_t workers[MAX_THREADS];
   cpu_set_t allowed; /* the CPUs this process may use, when the team started */
-  int off_cpu;       /* the CPU the workers are kept off (-1: none yet) */
-} team = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER, .off_cpu = -1};
+  /* The CPU of the caller that last woke the workers (-1: none, or steering off), and how many times a worker then
+   * joined on that CPU all the same (never: the C check reads it). */
+  atomic_int waker_cpu;
+  atomic_int joins_beside_waker;
+} team = {.once = PTHREAD_ONCE_INIT, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER, .busy = PTHREAD_MUTEX_INITIALIZER, .waker_cpu = -1};
+
+/* Threads runnable on the whole machine right now, the caller included (/proc/loadavg's fourth field), or -1. */
+static int runnable_threads(void) {
+  char text[128];
+  const int fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  const ssize_t n = read(fd, text, sizeof text - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  text[n] = 0;
+  const char *field = text;
+  for (int k = 0; k < 3 && field != NULL; k++) field = (field = strchr(field, ' ')) == NULL ? NULL : field + 1;
+  return field == NULL ? -1 : atoi(field);
+}
+
+/* Set by the C check, which cannot count on an idle machine. */
+static int steer_always = 0;
+
+/*
+ * Wakes the workers away from the caller's CPU while the machine has a CPU to spare. Woken from the caller, a
+ * sleeping worker was often queued on the caller's own CPU (Linux places a wakee near its waker) while the other CPU
+ * stayed idle: one of the two then ran the whole job, the other waiting for the same core (`perf`: 5 ms of a 2 ms
+ * two-thread job, twice a training step). So before a wake the workers may use every CPU of the process but the
+ * caller's, and each gives itself all of them back once it has joined. Only while no more threads are runnable than
+ * the process has CPUs: with two training processes side by side (nx --parallel=2) every CPU is taken, a worker
+ * sent to the other one shares it and is preempted inside a time step, and steering then made both processes
+ * 12-15% slower (workers kept off for good, 8-10%). Measured at each wake: one training process, at most 2
+ * runnable threads in 94% of the wakes; two, 3 or more in 97%. A process allowed one CPU is left alone.
+ */
+static void steer_workers_off(int cpu) {
+  const int steer = cpu >= 0 && CPU_ISSET(cpu, &team.allowed) && CPU_COUNT(&team.allowed) >= 2 &&
+                    (steer_always || (unsigned)runnable_threads() <= (unsigned)CPU_COUNT(&team.allowed));
+  atomic_store(&team.waker_cpu, steer ? cpu : -1);
+  if (!steer) return;
+  cpu_set_t others = team.allowed;
+  CPU_CLR(cpu, &others);
+  for (int k = 0; k < team.size - 1; k++) pthread_setaffinity_np(team.workers[k], sizeof others, &others);
+}
+
+/* A worker that has joined a job: on its waker's CPU it should not be; then every CPU of the process is its own again. */
+static void join_anywhere(void) {
+  const int waker = atomic_load(&team.waker_cpu);
+  if (waker < 0) return;
+  if (sched_getcpu() == waker) atomic_fetch_add(&team.joins_beside_waker, 1);
+  pthread_setaffinity_np(pthread_self(), sizeof team.allowed, &team.allowed);
+}
 
 static void *team_worker(void *argument) {
   const int index = (int)(intptr_t)argument;
@@ -114,6 +165,7 @@ static void *team_worker(void *argument) {
     atomic_fetch_add(&team.inside, 1);
     if (atomic_load(&team.open) == seen && index < job->threads) {
       atomic_fetch_add_explicit(&job->joined, 1, memory_order_relaxed);
+      join_anywhere();
       job->run(job);
     }
     atomic_fetch_sub(&team.inside, 1);
@@ -152,20 +204,6 @@ static void team_start(void) {
 }
 
 /*
- * Keeps the workers off the caller's CPU. Woken from the caller, a sleeping worker was often queued on the caller's
- * own CPU (Linux places a wakee near its waker) while the other CPU stayed idle: one of the two then ran the whole
- * job, the other waiting for the same core, for the length of a job (`perf`: 5 ms of a 2 ms two-thread job, twice a
- * training step). Only the mask changes, when the caller has moved; a process with one allowed CPU keeps it.
- */
-static void keep_workers_off(int cpu) {
-  if (cpu < 0 || cpu == team.off_cpu || !CPU_ISSET(cpu, &team.allowed) || CPU_COUNT(&team.allowed) < 2) return;
-  cpu_set_t others = team.allowed;
-  CPU_CLR(cpu, &others);
-  for (int k = 0; k < team.size - 1; k++) pthread_setaffinity_np(team.workers[k], sizeof others, &others);
-  team.off_cpu = cpu;
-}
-
-/*
  * Runs the job on up to job->threads threads, the caller's one of them, and returns when it is done and no worker is
  * inside it. If another kernel (a second layer TensorFlow runs beside this one) holds the team, the caller runs the
  * job alone: the results are the same.
@@ -180,7 +218,7 @@ void team_run(Job *job) {
     job->run(job);
     return;
   }
-  keep_workers_off(sched_getcpu());
+  steer_workers_off(sched_getcpu());
   pthread_mutex_lock(&team.lock);
   team.job = job;
   atomic_store(&team.open, atomic_fetch_add(&team.generation, 1) + 1);

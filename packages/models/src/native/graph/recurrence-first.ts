@@ -10,9 +10,13 @@
  * So, for every sequence kernel S and every large matmul M (one over a layer's positions, more multiply-adds than
  * four of S's time steps) that neither depends on S nor feeds it:
  *   - M runs before S when a later sequence kernel needs M (the decoder's projection: it runs beside the encoder's
- *     projection instead, and is ready when the decoder's recurrence starts);
- *   - otherwise M runs after S (the decoder's weight gradients wait for the encoder's backward recurrence, then run
- *     beside the encoder's own).
+ *     projection instead, and is ready when the decoder's recurrence starts), or when M can start before S can
+ *     (a language model's output-layer weight gradient, ready with the matmul that S waits for: the two run side by
+ *     side, as before, instead of the weight gradient waiting for S);
+ *   - otherwise M runs after S (the decoder's weight gradients, ready when the encoder's backward recurrence is,
+ *     wait for it, then run beside the encoder's own).
+ * "Can start": the earliest start with unlimited cores, each matmul and kernel costing its multiply-adds and every
+ * other op nothing.
  * Small matmuls stay free: the many per-step ones of a decoder that keeps the step loop (attention) fill the other
  * core while that loop runs, and tying each of them to a recurrence would only pile them up at its end.
  * Sequence kernels that do not depend on each other (an encoder's two directions) run one after the other, each on
@@ -86,18 +90,33 @@ export function recurrenceFirst(nodes: readonly GraphNode[]): readonly GraphNode
     const work = multiplyAdds(node, shapeOf);
     return work === undefined ? [] : [{ index: i, work }];
   });
+  const start = earliestStarts(nodes, predecessors, (i) => {
+    const node = nodes[i] as GraphNode;
+    return SEQUENCE_KERNELS.has(node.op) ? (timeStepWork(node) ?? 0) * (node.outputShapes?.[0]?.[0] ?? 0) : (multiplyAdds(node, shapeOf) ?? 0);
+  });
   for (const kernel of sequence) {
     const stepWork = timeStepWork(nodes[kernel] as GraphNode);
     for (const { index: matmul, work } of matmuls) {
       if (stepWork === undefined || work <= LARGE_IN_STEPS * stepWork || !independent(kernel, matmul)) continue;
       const neededLater = sequence.some((other) => other !== kernel && precedes(kernel, other) && precedes(matmul, other));
-      if (neededLater) order(matmul, kernel);
+      if (neededLater || (start[matmul] as number) < (start[kernel] as number)) order(matmul, kernel);
       else order(kernel, matmul);
     }
   }
   return nodes.map((node, i) =>
     (added[i] as number[]).length === 0 ? node : { ...node, inputs: [...node.inputs, ...(added[i] as number[]).map((p) => `^${(nodes[p] as GraphNode).name}`)] },
   );
+}
+
+/** Each node's earliest start with unlimited cores (nodes are in execution order: inputs before their users). */
+function earliestStarts(nodes: readonly GraphNode[], predecessors: readonly (readonly number[])[], cost: (i: number) => number): number[] {
+  const finish: number[] = [];
+  const start = nodes.map((_, i) => {
+    const at = Math.max(0, ...(predecessors[i] as readonly number[]).map((p) => finish[p] ?? 0));
+    finish[i] = at + cost(i);
+    return at;
+  });
+  return start;
 }
 
 /** Multiply-adds of a matmul node (batch x M x N x K), or undefined for another op or unknown shapes. */
