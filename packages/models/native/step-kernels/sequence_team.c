@@ -124,7 +124,7 @@ static int steer_always = 0;
  * sleeping worker was often queued on the caller's own CPU (Linux places a wakee near its waker) while the other CPU
  * stayed idle: one of the two then ran the whole job, the other waiting for the same core (`perf`: 5 ms of a 2 ms
  * two-thread job, twice a training step). So before a wake the workers may use every CPU of the process but the
- * caller's, and each gives itself all of them back once it has joined. Only while no more threads are runnable than
+ * caller's, and all of them again once the job is done (free_workers). Only while no more threads are runnable than
  * the process has CPUs: with two training processes side by side (nx --parallel=2) every CPU is taken, a worker
  * sent to the other one shares it and is preempted inside a time step, and steering then made both processes
  * 12-15% slower (workers kept off for good, 8-10%). Measured at each wake: one training process, at most 2
@@ -140,12 +140,16 @@ static void steer_workers_off(int cpu) {
   for (int k = 0; k < team.size - 1; k++) pthread_setaffinity_np(team.workers[k], sizeof others, &others);
 }
 
-/* A worker that has joined a job: on its waker's CPU it should not be; then every CPU of the process is its own again. */
-static void join_anywhere(void) {
+/* After a steered job, once no worker is inside it: every CPU of the process is the workers' again. */
+static void free_workers(void) {
+  if (atomic_load(&team.waker_cpu) < 0) return;
+  for (int k = 0; k < team.size - 1; k++) pthread_setaffinity_np(team.workers[k], sizeof team.allowed, &team.allowed);
+}
+
+/* A worker joining a job: never on the CPU of the caller that steered it away (counted for the C check). */
+static void note_join_cpu(void) {
   const int waker = atomic_load(&team.waker_cpu);
-  if (waker < 0) return;
-  if (sched_getcpu() == waker) atomic_fetch_add(&team.joins_beside_waker, 1);
-  pthread_setaffinity_np(pthread_self(), sizeof team.allowed, &team.allowed);
+  if (waker >= 0 && sched_getcpu() == waker) atomic_fetch_add(&team.joins_beside_waker, 1);
 }
 
 static void *team_worker(void *argument) {
@@ -165,7 +169,7 @@ static void *team_worker(void *argument) {
     atomic_fetch_add(&team.inside, 1);
     if (atomic_load(&team.open) == seen && index < job->threads) {
       atomic_fetch_add_explicit(&job->joined, 1, memory_order_relaxed);
-      join_anywhere();
+      note_join_cpu();
       job->run(job);
     }
     atomic_fetch_sub(&team.inside, 1);
@@ -228,6 +232,7 @@ void team_run(Job *job) {
   job->run(job);
   atomic_store(&team.open, 0);
   for (int spins = 0; atomic_load(&team.inside) > 0; spins++) spin_pause(spins);
+  free_workers();
   pthread_mutex_unlock(&team.busy);
 }
 
